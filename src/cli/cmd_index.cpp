@@ -1,0 +1,90 @@
+// beaver index: build or refresh the persistent commit index.
+#include "cli/commands.h"
+#include "git/repository.h"
+#include "index/index.h"
+#include "util/error.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace beaver::cli {
+
+void setup_index(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::string index;
+    std::vector<std::string> revs;
+    std::string release_pattern = "v*";
+    bool rebuild = false, strict = false, json = false, quiet = false;
+    unsigned threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("index", "Build or refresh the commit index (patch-ids, trailers, releases)");
+  cmd->add_option("--repo", o->repo, "Repository (work tree, .git or bare)")->capture_default_str();
+  cmd->add_option("--index", o->index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+  cmd->add_option("--release-pattern", o->release_pattern, "Glob of release tags; -rc tags never count")->capture_default_str();
+  cmd->add_flag("--rebuild", o->rebuild, "Delete the index and build it again (recovers a corrupt or foreign file)");
+  cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely");
+  cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
+  cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
+  cmd->add_option("-j,--threads", o->threads, "Worker threads (default: every core)");
+  cmd->add_option("revisions", o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
+  cmd->footer(
+      "The index lives in $GIT_DIR/beaver/index.sqlite and is updated incrementally: a second run\n"
+      "indexes only new commits, and a run on an unchanged repository returns at once. An\n"
+      "interrupted run (even kill -9) is resumed by the next one; two runs at once take turns.\n"
+      "Commits whose objects are missing are indexed with what could be read and listed.\n\n"
+      "Examples:\n"
+      "  beaver index                          index every branch and tag of the current repository\n"
+      "  beaver index --repo ~/linux v6.1..v6.12\n"
+      "  beaver index --json | jq .new_commits\n"
+      "  beaver index --rebuild                start over");
+  cmd->callback([o, &ctx] {
+    git::Repository repo = git::Repository::open(o->repo);
+    index::UpdateOptions uo;
+    uo.index_path = o->index;
+    uo.revs = o->revs;
+    uo.release_pattern = o->release_pattern;
+    uo.rebuild = o->rebuild;
+    uo.threads = o->threads;
+    uo.on_wait = [](const std::string& msg) { fmt::print(stderr, "beaver: {}\n", msg); };
+    Progress progress("indexing");
+    uo.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    index::UpdateSummary s = index::update(repo, uo);
+    progress.finish();
+    bool color = use_color(stderr);
+    for (auto& p : s.problems)
+      fmt::print(stderr, "{} commit {}: {}\n", paint("warning:", "33", color), p.commit, p.what);
+    if (o->json) {
+      nlohmann::json j;
+      j["index"] = s.index_path;
+      j["up_to_date"] = s.up_to_date;
+      j["walked"] = s.walked;
+      j["new_commits"] = s.new_commits;
+      j["total_commits"] = s.total_commits;
+      j["rendered_by_git"] = s.by_git;
+      j["refs_unresolved"] = s.refs_unresolved;
+      j["seconds"] = s.seconds;
+      j["problems"] = nlohmann::json::array();
+      for (auto& p : s.problems) j["problems"].push_back({{"commit", p.commit}, {"error", p.what}});
+      fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    if (!o->quiet) {
+      if (s.up_to_date)
+        fmt::print(stderr, "beaver: index is up to date ({} commits) in {:.2f}s: {}\n", s.total_commits, s.seconds, s.index_path);
+      else
+        fmt::print(stderr, "beaver: indexed {} new commits ({} in the index, {} rendered by git) in {:.1f}s: {}\n",
+                   s.new_commits, s.total_commits, s.by_git, s.seconds, s.index_path);
+      if (s.refs_unresolved)
+        fmt::print(stderr, "beaver: {} Fixes:/backport references name no indexed commit or several (see beaver log)\n",
+                   s.refs_unresolved);
+      if (!s.problems.empty())
+        fmt::print(stderr, "{} {} commit(s) could not be read completely (missing objects); they are indexed without a patch-id\n",
+                   paint("warning:", "33", color), s.problems.size());
+    }
+    if (o->strict && !s.problems.empty()) ctx.exit_code = kExitFound;
+  });
+}
+
+}  // namespace beaver::cli

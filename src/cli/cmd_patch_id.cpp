@@ -1,0 +1,65 @@
+// beaver patch-id: `<patch-id> <commit>` for every non-merge commit of the
+// ranges, the same set of pairs as `git log -p --no-merges RANGE | git patch-id --stable`.
+#include "cli/commands.h"
+#include "git/repository.h"
+#include "git/scan.h"
+#include "util/error.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+namespace beaver::cli {
+
+void setup_patch_id(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::vector<std::string> revs;
+    unsigned threads = 0;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
+  cmd->add_option("--repo", opts->repo, "Repository (work tree, .git or bare)")->capture_default_str();
+  cmd->add_option("-j,--threads", opts->threads, "Worker threads (default: every core)");
+  cmd->add_option("revisions", opts->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)")
+      ->allow_extra_args();
+  cmd->footer(
+      "Output equals `git log -p --no-merges RANGE | git patch-id --stable` as a set of pairs;\n"
+      "commits with an empty diff and merges print nothing, like git.\n\n"
+      "Examples:\n"
+      "  beaver patch-id HEAD~10..HEAD\n"
+      "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
+      "  beaver patch-id --all");
+  cmd->callback([opts, &ctx] {
+    git::Repository repo = git::Repository::open(opts->repo);
+    std::vector<std::string> revs = opts->revs;
+    if (revs.empty()) revs.push_back("HEAD");
+    std::vector<git::Oid> commits = repo.walk(repo.resolve(revs));
+    Progress progress("patch-id");
+    std::vector<std::string> errors;
+    git::ScanOptions so;
+    so.threads = opts->threads;
+    so.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+      progress.finish();
+      std::string out;
+      for (auto& r : chunk) {
+        if (!r.error.empty()) errors.push_back(fmt::format("{}: {}", r.commit.hex(), r.error));
+        if (r.merge || r.fp.patch_id.empty()) continue;
+        out += r.fp.patch_id;
+        out += ' ';
+        out += r.commit.hex();
+        out += '\n';
+      }
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    };
+    git::scan(repo, commits, so);
+    std::fflush(stdout);
+    for (auto& e : errors) fmt::print(stderr, "beaver: warning: {}\n", e);
+    if (!errors.empty()) {
+      fmt::print(stderr, "beaver: warning: {} commit(s) could not be read; no patch-id printed for them\n", errors.size());
+      ctx.exit_code = kExitFound;
+    }
+  });
+}
+
+}  // namespace beaver::cli

@@ -1,0 +1,37 @@
+// The command table: every `beaver` subcommand, registered from one list.
+// Each command lives in its own cmd_<name>.cpp and only wires options to the
+// library; the work itself is in libbeaver.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace beaver::cli {
+
+// Shared by all commands: the exit code a command's callback wants.
+struct Context {
+  int exit_code = 0;
+};
+
+struct Command {
+  const char* name;
+  void (*setup)(CLI::App& app, Context& ctx);
+};
+
+void setup_patch_id(CLI::App& app, Context& ctx);
+void setup_index(CLI::App& app, Context& ctx);
+void setup_log(CLI::App& app, Context& ctx);
+void setup_demo(CLI::App& app, Context& ctx);
+
+inline constexpr Command kCommands[] = {
+    {"index", setup_index},
+    {"patch-id", setup_patch_id},
+    {"log", setup_log},
+    {"demo", setup_demo},
+};
+
+// The repository option every command takes: --repo DIR (default: the current directory).
+std::string default_repo();
+
+}  // namespace beaver::cli

@@ -1,0 +1,404 @@
+#include "git/diff.h"
+
+#include "util/error.h"
+#include "util/process.h"
+#include "util/quote.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <unordered_set>
+
+namespace beaver::git {
+
+namespace {
+
+void append_mode(std::string& out, const char* what, std::uint32_t mode) {
+  out += fmt::format("{} {:06o}\n", what, mode);
+}
+
+int on_line(const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
+  auto* out = static_cast<std::string*>(payload);
+  switch (line->origin) {
+    case GIT_DIFF_LINE_CONTEXT:
+    case GIT_DIFF_LINE_ADDITION:
+    case GIT_DIFF_LINE_DELETION:
+      out->push_back(line->origin);
+      out->append(line->content, line->content_len);
+      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out->push_back('\n');
+      break;
+    case GIT_DIFF_LINE_CONTEXT_EOFNL:
+    case GIT_DIFF_LINE_ADD_EOFNL:
+    case GIT_DIFF_LINE_DEL_EOFNL:
+      out->append("\\ No newline at end of file\n");
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+namespace {
+
+struct Delta {
+  std::string old_path, new_path;
+  std::uint32_t old_mode = 0, new_mode = 0;
+  git_oid old_id{}, new_id{};
+  git_delta_t status = GIT_DELTA_MODIFIED;
+};
+
+bool is_tree(std::uint32_t mode) { return (mode & 0170000) == 0040000; }
+int kind(std::uint32_t mode) { return int(mode & 0170000); }
+
+// git's base_name_compare(): a tree sorts as if its name ended in '/'.
+int entry_compare(const git_tree_entry* a, const git_tree_entry* b) {
+  const char* na = git_tree_entry_name(a);
+  const char* nb = git_tree_entry_name(b);
+  std::size_t la = std::strlen(na), lb = std::strlen(nb);
+  std::size_t len = std::min(la, lb);
+  int cmp = std::memcmp(na, nb, len);
+  if (cmp) return cmp;
+  unsigned char c1 = la > len ? static_cast<unsigned char>(na[len]) : (is_tree(git_tree_entry_filemode(a)) ? '/' : 0);
+  unsigned char c2 = lb > len ? static_cast<unsigned char>(nb[len]) : (is_tree(git_tree_entry_filemode(b)) ? '/' : 0);
+  return c1 < c2 ? -1 : c1 > c2 ? 1 : 0;
+}
+
+// Like git's tree-diff: walks two trees in git's entry order and descends
+// only into subtrees whose ids differ, so a commit costs what it changed,
+// not the size of the tree.
+class TreeDiff {
+public:
+  TreeDiff(git_repository* repo, std::vector<Delta>& out) : repo_(repo), out_(out) {}
+  bool run(const git_tree* a, const git_tree* b, const std::string& prefix);
+  std::string error;
+  bool typechange = false;
+
+private:
+  void one_side(const git_tree_entry* e, const std::string& prefix, bool added);
+  git_repository* repo_;
+  std::vector<Delta>& out_;
+};
+
+bool TreeDiff::run(const git_tree* a, const git_tree* b, const std::string& prefix) {
+  std::size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+  std::size_t i = 0, j = 0;
+  while ((i < na || j < nb) && error.empty()) {
+    const git_tree_entry* ea = i < na ? git_tree_entry_byindex(a, i) : nullptr;
+    const git_tree_entry* eb = j < nb ? git_tree_entry_byindex(b, j) : nullptr;
+    int cmp = !ea ? 1 : !eb ? -1 : entry_compare(ea, eb);
+    if (cmp < 0) {
+      one_side(ea, prefix, false);
+      ++i;
+      continue;
+    }
+    if (cmp > 0) {
+      one_side(eb, prefix, true);
+      ++j;
+      continue;
+    }
+    ++i;
+    ++j;
+    std::uint32_t ma = git_tree_entry_filemode(ea), mb = git_tree_entry_filemode(eb);
+    if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) && ma == mb) continue;
+    std::string path = prefix + git_tree_entry_name(ea);
+    if (is_tree(ma) && is_tree(mb)) {
+      git_tree *ta = nullptr, *tb = nullptr;
+      if (git_tree_lookup(&ta, repo_, git_tree_entry_id(ea)) != 0 ||
+          git_tree_lookup(&tb, repo_, git_tree_entry_id(eb)) != 0) {
+        error = fmt::format("tree {}: {}", path, last_error());
+        git_tree_free(ta);
+        return false;
+      }
+      TreePtr pa(ta), pb(tb);
+      run(ta, tb, path + "/");
+      continue;
+    }
+    if (kind(ma) != kind(mb)) typechange = true;
+    Delta d;
+    d.old_path = d.new_path = path;
+    d.old_mode = ma;
+    d.new_mode = mb;
+    git_oid_cpy(&d.old_id, git_tree_entry_id(ea));
+    git_oid_cpy(&d.new_id, git_tree_entry_id(eb));
+    d.status = GIT_DELTA_MODIFIED;
+    out_.push_back(std::move(d));
+  }
+  return error.empty();
+}
+
+void TreeDiff::one_side(const git_tree_entry* e, const std::string& prefix, bool added) {
+  std::string path = prefix + git_tree_entry_name(e);
+  std::uint32_t mode = git_tree_entry_filemode(e);
+  if (is_tree(mode)) {
+    git_tree* t = nullptr;
+    if (git_tree_lookup(&t, repo_, git_tree_entry_id(e)) != 0) {
+      error = fmt::format("tree {}: {}", path, last_error());
+      return;
+    }
+    TreePtr p(t);
+    if (added) run(nullptr, t, path + "/");
+    else run(t, nullptr, path + "/");
+    return;
+  }
+  Delta d;
+  d.old_path = d.new_path = path;
+  if (added) {
+    d.new_mode = mode;
+    git_oid_cpy(&d.new_id, git_tree_entry_id(e));
+    d.status = GIT_DELTA_ADDED;
+  } else {
+    d.old_mode = mode;
+    git_oid_cpy(&d.old_id, git_tree_entry_id(e));
+    d.status = GIT_DELTA_DELETED;
+  }
+  out_.push_back(std::move(d));
+}
+
+// The content git diffs for one side of a file: the blob, or for a
+// submodule (gitlink) the line "Subproject commit <id>".
+struct Side {
+  std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>> blob;
+  std::string text;
+  bool present = false;
+  const char* data() const { return blob ? static_cast<const char*>(git_blob_rawcontent(blob.get())) : text.data(); }
+  std::size_t size() const { return blob ? std::size_t(git_blob_rawsize(blob.get())) : text.size(); }
+};
+
+bool load_side(git_repository* repo, std::uint32_t mode, const git_oid& id, const std::string& path, Side& side,
+               std::string& error) {
+  if (mode == 0) return true;
+  side.present = true;
+  if (kind(mode) == 0160000) {
+    side.text = "Subproject commit " + Oid(id).hex() + "\n";
+    return true;
+  }
+  git_blob* b = nullptr;
+  if (git_blob_lookup(&b, repo, &id) != 0) {
+    error = fmt::format("{} (blob {}): {}", path, Oid(id).hex(), last_error());
+    return false;
+  }
+  side.blob.reset(b);
+  return true;
+}
+
+// git's buffer_is_binary(): a NUL byte in the first 8000 bytes.
+bool is_binary(const Side& s) {
+  std::size_t n = std::min<std::size_t>(s.size(), 8000);
+  return s.present && std::memchr(s.data(), 0, n) != nullptr;
+}
+
+}  // namespace
+
+DiffRender render_diff(git_repository* repo, const Oid& id) {
+  DiffRender r;
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, &id.raw) != 0) {
+    r.error = last_error();
+    return r;
+  }
+  CommitPtr commit(raw);
+  unsigned nparents = git_commit_parentcount(raw);
+  if (nparents > 1) {
+    r.merge = true;
+    return r;
+  }
+  git_tree* tree_raw = nullptr;
+  if (git_commit_tree(&tree_raw, raw) != 0) {
+    r.error = "tree: " + last_error();
+    return r;
+  }
+  TreePtr tree(tree_raw);
+  TreePtr parent_tree;
+  if (nparents == 1) {
+    git_commit* p = nullptr;
+    if (git_commit_parent(&p, raw, 0) != 0) {
+      r.error = "parent: " + last_error();
+      return r;
+    }
+    CommitPtr parent(p);
+    git_tree* pt = nullptr;
+    if (git_commit_tree(&pt, p) != 0) {
+      r.error = "parent tree: " + last_error();
+      return r;
+    }
+    parent_tree.reset(pt);
+  }
+
+  std::vector<Delta> deltas;
+  TreeDiff td(repo, deltas);
+  if (!td.run(parent_tree.get(), tree.get(), "")) {
+    r.error = td.error;
+    return r;
+  }
+  bool added = false, deleted = false;
+  for (auto& d : deltas) {
+    added |= d.status == GIT_DELTA_ADDED;
+    deleted |= d.status == GIT_DELTA_DELETED;
+  }
+  if ((added && deleted) || td.typechange) {
+    r.needs_git = true;
+    return r;
+  }
+
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.flags = GIT_DIFF_INDENT_HEURISTIC | GIT_DIFF_FORCE_TEXT;
+  opts.context_lines = 3;
+  opts.interhunk_lines = 0;
+  std::string& out = r.text;
+  for (auto& d : deltas) {
+    Side a, b;
+    if (!load_side(repo, d.old_mode, d.old_id, d.old_path, a, r.error) ||
+        !load_side(repo, d.new_mode, d.new_id, d.new_path, b, r.error)) {
+      r.text.clear();
+      return r;
+    }
+    if (is_binary(a) || is_binary(b)) {
+      r.needs_git = true;
+      r.text.clear();
+      return r;
+    }
+    std::string qa = quote_path("a/", d.old_path);
+    std::string qb = quote_path("b/", d.new_path);
+    out += "diff --git ";
+    out += qa;
+    out += ' ';
+    out += qb;
+    out += '\n';
+    if (d.status == GIT_DELTA_ADDED) append_mode(out, "new file mode", d.new_mode);
+    else if (d.status == GIT_DELTA_DELETED) append_mode(out, "deleted file mode", d.old_mode);
+    else if (d.old_mode != d.new_mode) {
+      append_mode(out, "old mode", d.old_mode);
+      append_mode(out, "new mode", d.new_mode);
+    }
+    // The "index" line is skipped by patch-id for text files; it is kept for readers.
+    char ha[8], hb[8];
+    git_oid_tostr(ha, sizeof ha, &d.old_id);
+    git_oid_tostr(hb, sizeof hb, &d.new_id);
+    out += fmt::format("index {}..{}\n", ha, hb);
+    bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
+    if (same) continue;  // a mode change only: no hunks
+    git_patch* patch_raw = nullptr;
+    if (git_patch_from_buffers(&patch_raw, a.present ? a.data() : nullptr, a.present ? a.size() : 0,
+                               d.old_path.c_str(), b.present ? b.data() : nullptr, b.present ? b.size() : 0,
+                               d.new_path.c_str(), &opts) != 0) {
+      r.error = fmt::format("{}: {}", d.new_path, last_error());
+      r.text.clear();
+      return r;
+    }
+    PatchPtr patch(patch_raw);
+    std::size_t nh = git_patch_num_hunks(patch_raw);
+    if (nh == 0) continue;
+    out += "--- ";
+    out += d.status == GIT_DELTA_ADDED ? std::string("/dev/null") : qa;
+    out += "\n+++ ";
+    out += d.status == GIT_DELTA_DELETED ? std::string("/dev/null") : qb;
+    out += '\n';
+    for (std::size_t h = 0; h < nh; ++h) {
+      const git_diff_hunk* hunk = nullptr;
+      std::size_t lines = 0;
+      if (git_patch_get_hunk(&hunk, &lines, patch_raw, h) != 0) {
+        r.error = last_error();
+        return r;
+      }
+      out += fmt::format("@@ -{},{} +{},{} @@\n", hunk->old_start, hunk->old_lines, hunk->new_start, hunk->new_lines);
+      for (std::size_t l = 0; l < lines; ++l) {
+        const git_diff_line* line = nullptr;
+        if (git_patch_get_line_in_hunk(&line, patch_raw, h, l) != 0) {
+          r.error = last_error();
+          return r;
+        }
+        on_line(nullptr, hunk, line, &out);
+      }
+    }
+  }
+  return r;
+}
+
+void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
+                         const std::function<void(BatchResult&&)>& on_commit) {
+  std::size_t start = 0;
+  while (start < commits.size()) {
+    std::string input;
+    input.reserve((commits.size() - start) * 41);
+    for (std::size_t i = start; i < commits.size(); ++i) input += commits[i].hex() + '\n';
+    auto cmd = repo.git_command();
+    cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-p", "-M", "-l1000", "--root", "--no-color", "--no-ext-diff",
+                           "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/"});
+    ProcessOptions po;
+    po.input = input;
+    // Each commit's output begins with its id on a line of its own.
+    std::size_t done = start;  // index of the next commit whose output has not started
+    std::optional<BatchResult> current;
+    std::string pending;  // an incomplete line
+    auto emit = [&]() {
+      if (current) on_commit(std::move(*current));
+      current.reset();
+    };
+    auto on_line = [&](std::string_view line) {
+      if (line.size() == 41 && line[40] == '\n') {
+        if (auto oid = Oid::from_hex(line.substr(0, 40))) {
+          // Commits without any change print nothing at all: report them empty.
+          emit();
+          while (done < commits.size() && !(commits[done] == *oid)) {
+            on_commit(BatchResult{commits[done], {}, {}});
+            ++done;
+          }
+          if (done < commits.size()) ++done;
+          current = BatchResult{*oid, {}, {}};
+          return;
+        }
+      }
+      if (current) current->text.append(line);
+    };
+    ProcessResult pr = run_process(cmd, po, [&](std::string_view chunk) {
+      std::size_t pos = 0;
+      while (pos < chunk.size()) {
+        std::size_t nl = chunk.find('\n', pos);
+        if (nl == std::string_view::npos) {
+          pending.append(chunk.substr(pos));
+          break;
+        }
+        if (!pending.empty()) {
+          pending.append(chunk.substr(pos, nl + 1 - pos));
+          on_line(pending);
+          pending.clear();
+        } else {
+          on_line(chunk.substr(pos, nl + 1 - pos));
+        }
+        pos = nl + 1;
+      }
+    });
+    if (!pending.empty()) on_line(pending);
+    if (pr.exit_code == 0) {
+      emit();
+      for (; done < commits.size(); ++done) on_commit(BatchResult{commits[done], {}, {}});
+      return;
+    }
+    // git stopped on a commit it could not read. That is `current` when its
+    // output had started, else the next one; a commit's header is printed
+    // lazily, so `current` may also be complete. Each is retried alone.
+    std::string msg = pr.err;
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (msg.empty()) msg = fmt::format("git diff-tree exited with status {}", pr.exit_code);
+    auto alone = [&](const Oid& id) {
+      std::optional<BatchResult> got;
+      if (commits.size() - start == 1 && commits[start] == id) return BatchResult{id, {}, msg};
+      git_diff_tree_batch(repo, {id}, [&](BatchResult&& b) { got = std::move(b); });
+      return got ? std::move(*got) : BatchResult{id, {}, {}};
+    };
+    if (current) {
+      Oid id = current->commit;
+      current.reset();
+      on_commit(alone(id));
+    }
+    if (done < commits.size()) {
+      on_commit(alone(commits[done]));
+      ++done;
+    }
+    start = done;
+  }
+}
+
+}  // namespace beaver::git

@@ -1,0 +1,48 @@
+// The diff of a non-merge commit against its first parent (or the empty tree
+// for a root commit), as `git log -p` prints it with git's default
+// configuration: Myers, 3 lines of context, indent heuristic, renames on.
+//
+// Most commits are rendered in-process by libgit2, whose xdiff is git's own.
+// libgit2 cannot reproduce git byte for byte in three cases, so those commits
+// are handed to `git diff-tree` itself (DiffRender::needs_git):
+//  - a commit that adds and deletes files (git's rename detection scores
+//    similarity differently from libgit2's, and "similarity index" is hashed);
+//  - a binary file (git hashes its abbreviated blob ids, whose length depends
+//    on the repository's object count);
+//  - a type change (file <-> symlink <-> submodule), which git prints as a
+//    deletion and an addition in its own order.
+#pragma once
+
+#include "git/patch_id.h"
+#include "git/repository.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace beaver::git {
+
+struct DiffRender {
+  std::string text;       // the diff, from the first "diff --git" line
+  bool needs_git = false; // rendered by git_diff_tree_batch instead
+  bool merge = false;     // a merge commit: no diff (beaver, like git log -p --no-merges, skips them)
+  std::string error;      // set when objects could not be read (e.g. a missing blob)
+};
+
+// Renders one commit with libgit2. Never throws for problems with the
+// commit's objects: they are reported in DiffRender::error.
+DiffRender render_diff(git_repository* repo, const Oid& commit);
+
+struct BatchResult {
+  Oid commit;
+  std::string text;   // diff text of the commit
+  std::string error;  // git's message when it could not produce the diff
+};
+
+// Runs `git diff-tree --stdin -p -M --root` over the commits, calling
+// on_commit for each as its diff completes. A commit git fails on (missing
+// object) is reported with its error and the batch resumes after it.
+void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
+                         const std::function<void(BatchResult&&)>& on_commit);
+
+}  // namespace beaver::git

@@ -1,0 +1,205 @@
+#include "git/repository.h"
+
+#include "util/error.h"
+#include "util/process.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace beaver::git {
+
+void init_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // Objects are read from a repository git wrote; re-hashing every object
+    // on read only costs time.
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(512) * 1024 * 1024);
+    // A kernel's big directories (drivers/, arch/*/boot/dts) are trees of
+    // 100+ KiB that every commit walks through, and consecutive commits read
+    // the same blobs as "after" and then "before": keep both parsed.
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, static_cast<size_t>(4) * 1024 * 1024);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, static_cast<size_t>(256) * 1024);
+  });
+}
+
+std::optional<Oid> Oid::from_hex(std::string_view hex) {
+  if (hex.size() != GIT_OID_HEXSZ) return std::nullopt;
+  Oid o;
+  std::string s(hex);
+  if (git_oid_fromstr(&o.raw, s.c_str()) != 0) return std::nullopt;
+  return o;
+}
+
+std::string Oid::hex() const {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof buf, &raw);
+  return buf;
+}
+
+std::string last_error() {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+Repository Repository::open(const std::string& path) {
+  init_library();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, path.c_str(), 0, nullptr) != 0)
+    throw Error("{}: not a git repository ({})", path, last_error());
+  Repository r;
+  r.repo_.reset(raw, git_repository_free);
+  r.git_dir_ = git_repository_path(raw);
+  r.path_ = path;
+  return r;
+}
+
+std::vector<std::string> Repository::git_command() const {
+  return {"git", "--git-dir=" + git_dir_, "-c", "core.quotePath=true"};
+}
+
+RevisionSet Repository::resolve(const std::vector<std::string>& args) const {
+  RevisionSet out;
+  if (args.empty()) return out;
+  auto cmd = git_command();
+  cmd.push_back("rev-parse");
+  cmd.push_back("--revs-only");
+  // Everything after --end-of-options is a revision, never an option or a path.
+  for (auto& a : args) {
+    if (a.size() > 1 && a[0] == '-' && a != "--all" && a != "--branches" && a != "--tags" &&
+        a != "--remotes" && a.rfind("--branches=", 0) != 0 && a.rfind("--tags=", 0) != 0 &&
+        a.rfind("--glob=", 0) != 0 && a.rfind("--exclude=", 0) != 0)
+      throw Error("{}: not a revision (options go before the revisions)", a);
+    cmd.push_back(a);
+  }
+  cmd.push_back("--");
+  ProcessResult r = run_process(cmd);
+  if (r.exit_code != 0) {
+    std::string msg = r.err;
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg.resize(nl);
+    throw Error("bad revision in '{}': {}", fmt::join(args, " "), msg.empty() ? "git rev-parse failed" : msg);
+  }
+  std::size_t pos = 0;
+  while (pos < r.out.size()) {
+    std::size_t nl = r.out.find('\n', pos);
+    if (nl == std::string::npos) nl = r.out.size();
+    std::string_view line(r.out.data() + pos, nl - pos);
+    pos = nl + 1;
+    bool neg = !line.empty() && line[0] == '^';
+    if (neg) line.remove_prefix(1);
+    auto oid = Oid::from_hex(line);
+    if (!oid) continue;
+    // Peel tags to commits; refs to trees or blobs are not revisions here.
+    git_object* obj = nullptr;
+    if (git_object_lookup(&obj, repo_.get(), &oid->raw, GIT_OBJECT_ANY) != 0)
+      throw Error("{}: object is missing from the repository", oid->hex());
+    git_object* peeled = nullptr;
+    int rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+    git_object_free(obj);
+    if (rc != 0) continue;
+    Oid c(*git_object_id(peeled));
+    git_object_free(peeled);
+    (neg ? out.exclude : out.include).push_back(c);
+  }
+  return out;
+}
+
+Oid Repository::resolve_commit(const std::string& rev) const {
+  git_object* obj = nullptr;
+  if (git_revparse_single(&obj, repo_.get(), (rev + "^{commit}").c_str()) == 0) {
+    Oid o(*git_object_id(obj));
+    git_object_free(obj);
+    return o;
+  }
+  auto cmd = git_command();
+  cmd.insert(cmd.end(), {"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
+  ProcessResult r = run_process(cmd);
+  std::string out = r.out.substr(0, r.out.find('\n'));
+  auto oid = Oid::from_hex(out);
+  if (r.exit_code != 0 || !oid) throw Error("{}: unknown revision or not a commit", rev);
+  return *oid;
+}
+
+std::vector<Oid> Repository::walk(const RevisionSet& revs) const {
+  git_revwalk* raw = nullptr;
+  if (git_revwalk_new(&raw, repo_.get()) != 0) throw Error("revwalk: {}", last_error());
+  RevwalkPtr walk(raw);
+  git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  for (auto& o : revs.include)
+    if (git_revwalk_push(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
+  for (auto& o : revs.exclude)
+    if (git_revwalk_hide(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
+  std::vector<Oid> out;
+  git_oid id;
+  int rc;
+  while ((rc = git_revwalk_next(&id, raw)) == 0) out.emplace_back(id);
+  if (rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
+  return out;
+}
+
+CommitInfo Repository::commit_info(const Oid& id) const {
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo_.get(), &id.raw) != 0)
+    throw Error("commit {}: {}", id.hex(), last_error());
+  CommitPtr c(raw);
+  CommitInfo info;
+  info.id = id;
+  for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) info.parents.emplace_back(*git_commit_parent_id(raw, i));
+  auto person = [](const git_signature* s) {
+    Person p;
+    if (!s) return p;
+    p.name = s->name ? s->name : "";
+    p.email = s->email ? s->email : "";
+    p.time = s->when.time;
+    p.offset = s->when.offset;
+    return p;
+  };
+  info.author = person(git_commit_author(raw));
+  info.committer = person(git_commit_committer(raw));
+  const char* msg = git_commit_message_raw(raw);
+  info.message = msg ? msg : "";
+  return info;
+}
+
+std::vector<std::pair<std::string, Oid>> Repository::tags() const {
+  std::vector<std::pair<std::string, Oid>> out;
+  git_strarray names{};
+  if (git_tag_list(&names, repo_.get()) != 0) throw Error("listing tags: {}", last_error());
+  for (std::size_t i = 0; i < names.count; ++i) {
+    std::string ref = std::string("refs/tags/") + names.strings[i];
+    git_object* obj = nullptr;
+    if (git_revparse_single(&obj, repo_.get(), (ref + "^{commit}").c_str()) != 0) continue;
+    out.emplace_back(names.strings[i], Oid(*git_object_id(obj)));
+    git_object_free(obj);
+  }
+  git_strarray_dispose(&names);
+  return out;
+}
+
+RevisionSet Repository::all_refs() const {
+  RevisionSet out;
+  git_reference_iterator* it = nullptr;
+  if (git_reference_iterator_glob_new(&it, repo_.get(), "refs/*") != 0) throw Error("listing refs: {}", last_error());
+  git_reference* ref = nullptr;
+  while (git_reference_next(&ref, it) == 0) {
+    ReferencePtr r(ref);
+    std::string name = git_reference_name(ref);
+    if (name.rfind("refs/heads/", 0) != 0 && name.rfind("refs/tags/", 0) != 0 &&
+        name.rfind("refs/remotes/", 0) != 0)
+      continue;
+    git_object* obj = nullptr;
+    if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0) continue;
+    out.include.emplace_back(*git_object_id(obj));
+    git_object_free(obj);
+  }
+  git_reference_iterator_free(it);
+  std::sort(out.include.begin(), out.include.end());
+  out.include.erase(std::unique(out.include.begin(), out.include.end()), out.include.end());
+  return out;
+}
+
+}  // namespace beaver::git

@@ -1,0 +1,112 @@
+// Thin RAII layer over libgit2, in git's vocabulary (oid, revwalk, range).
+// One Repository per thread: libgit2 handles are not shared across threads.
+#pragma once
+
+#include <git2.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beaver::git {
+
+// Calls git_libgit2_init() once per process and tunes the object cache.
+void init_library();
+
+struct Oid {
+  git_oid raw{};
+  Oid() = default;
+  explicit Oid(const git_oid& o) : raw(o) {}
+  static std::optional<Oid> from_hex(std::string_view hex);  // full 40-hex only
+  std::string hex() const;
+  bool operator==(const Oid& o) const { return git_oid_equal(&raw, &o.raw); }
+  bool operator<(const Oid& o) const { return git_oid_cmp(&raw, &o.raw) < 0; }
+};
+struct OidHash {
+  std::size_t operator()(const Oid& o) const {
+    std::size_t h;
+    static_assert(sizeof h <= sizeof o.raw.id);
+    std::memcpy(&h, o.raw.id, sizeof h);
+    return h;
+  }
+};
+
+template <typename T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const { Free(p); }
+};
+using CommitPtr = std::unique_ptr<git_commit, Deleter<git_commit, git_commit_free>>;
+using TreePtr = std::unique_ptr<git_tree, Deleter<git_tree, git_tree_free>>;
+using DiffPtr = std::unique_ptr<git_diff, Deleter<git_diff, git_diff_free>>;
+using PatchPtr = std::unique_ptr<git_patch, Deleter<git_patch, git_patch_free>>;
+using RevwalkPtr = std::unique_ptr<git_revwalk, Deleter<git_revwalk, git_revwalk_free>>;
+using ReferencePtr = std::unique_ptr<git_reference, Deleter<git_reference, git_reference_free>>;
+
+// The last libgit2 error as text.
+std::string last_error();
+
+// Revisions as `git rev-list` takes them: the commits to include and those
+// whose ancestry is excluded.
+struct RevisionSet {
+  std::vector<Oid> include;
+  std::vector<Oid> exclude;
+};
+
+struct Person {
+  std::string name, email;
+  std::int64_t time = 0;  // seconds since the epoch
+  int offset = 0;         // minutes east of UTC
+};
+
+struct CommitInfo {
+  Oid id;
+  std::vector<Oid> parents;
+  Person author, committer;
+  std::string message;  // raw, as stored (may be any bytes)
+};
+
+class Repository {
+public:
+  // Opens the repository containing `path` (a work tree, a .git dir or a bare
+  // repository). Throws beaver::Error naming the path when there is none.
+  static Repository open(const std::string& path);
+
+  git_repository* get() const { return repo_.get(); }
+  const std::string& git_dir() const { return git_dir_; }  // absolute, with trailing '/'
+  const std::string& path() const { return path_; }        // what was opened, for messages and `git -C`
+  bool bare() const { return git_repository_is_bare(repo_.get()); }
+
+  // Resolves arguments the way `git rev-list` does (A..B, A...B, ^A, --all,
+  // HEAD~3, tags, dates, :/text: anything `git rev-parse` accepts), by asking
+  // `git rev-parse --revs-only`. Throws beaver::Error for an unknown revision.
+  RevisionSet resolve(const std::vector<std::string>& args) const;
+
+  // Resolves one revision to a commit (peeling tags). Throws when it is not one.
+  Oid resolve_commit(const std::string& rev) const;
+
+  // Commits reachable from include and not from exclude, parents before
+  // children (reverse topological order, like `git rev-list --topo-order --reverse`).
+  std::vector<Oid> walk(const RevisionSet& revs) const;
+
+  CommitInfo commit_info(const Oid& id) const;
+
+  // All tags as (name, commit) with tags peeled to commits; others skipped.
+  std::vector<std::pair<std::string, Oid>> tags() const;
+  // Every branch and tag tip (what `beaver index` indexes by default).
+  RevisionSet all_refs() const;
+
+  // Runs git with this repository as its directory; used where git itself is
+  // the reference (rev-parse syntax, rename detection).
+  std::vector<std::string> git_command() const;
+
+private:
+  std::shared_ptr<git_repository> repo_;
+  std::string git_dir_;
+  std::string path_;
+};
+
+}  // namespace beaver::git

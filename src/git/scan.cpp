@@ -1,0 +1,106 @@
+#include "git/scan.h"
+
+#include "git/diff.h"
+#include "util/error.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace beaver::git {
+
+void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOptions& options) {
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::size_t chunk = std::max<std::size_t>(1, options.chunk_size);
+  std::size_t done_total = 0;
+  for (std::size_t base = 0; base < commits.size(); base += chunk) {
+    std::size_t end = std::min(commits.size(), base + chunk);
+    std::vector<ScanResult> results(end - base);
+    std::atomic<std::size_t> next{base};
+    std::atomic<std::size_t> progress{0};
+    std::mutex fallback_mutex;
+    std::vector<std::size_t> fallback;
+    std::vector<std::string> errors(threads);
+
+    auto worker = [&](unsigned t) {
+      git_repository* raw = nullptr;
+      if (git_repository_open_bare(&raw, repo.git_dir().c_str()) != 0) {
+        errors[t] = last_error();
+        return;
+      }
+      std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>> own(raw);
+      PatchParser parser;
+      for (;;) {
+        std::size_t i = next.fetch_add(16);
+        if (i >= end) break;
+        for (std::size_t k = i; k < std::min(end, i + 16); ++k) {
+          ScanResult& r = results[k - base];
+          r.commit = commits[k];
+          DiffRender d = render_diff(raw, commits[k]);
+          r.merge = d.merge;
+          r.error = std::move(d.error);
+          if (d.needs_git) {
+            std::lock_guard lock(fallback_mutex);
+            fallback.push_back(k - base);
+          } else if (r.error.empty() && !d.merge) {
+            parser.text(d.text);
+            r.fp = parser.finish();
+          }
+        }
+        progress.fetch_add(std::min(end, i + 16) - i);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+    if (options.on_progress) {
+      while (progress.load() < end - base) {
+        options.on_progress(done_total + progress.load(), commits.size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        bool any_error = false;
+        for (auto& e : errors) any_error |= !e.empty();
+        if (any_error) break;
+      }
+    }
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (!e.empty()) throw Error("{}: cannot open the repository: {}", repo.path(), e);
+
+    if (!fallback.empty()) {
+      // Split the commits git must render among `threads` git processes.
+      std::sort(fallback.begin(), fallback.end());
+      std::vector<std::vector<Oid>> parts(std::min<std::size_t>(threads, fallback.size()));
+      for (std::size_t j = 0; j < fallback.size(); ++j) parts[j % parts.size()].push_back(results[fallback[j]].commit);
+      std::unordered_map<Oid, std::size_t, OidHash> where;
+      for (std::size_t j : fallback) where[results[j].commit] = j;
+      std::vector<std::thread> gits;
+      std::vector<std::string> git_errors(parts.size());
+      for (std::size_t p = 0; p < parts.size(); ++p) {
+        gits.emplace_back([&, p] {
+          PatchParser parser;
+          try {
+            git_diff_tree_batch(repo, parts[p], [&](BatchResult&& b) {
+              ScanResult& r = results[where.at(b.commit)];
+              r.by_git = true;
+              r.error = std::move(b.error);
+              if (r.error.empty()) {
+                parser.text(b.text);
+                r.fp = parser.finish();
+              }
+            });
+          } catch (const std::exception& e) {
+            git_errors[p] = e.what();
+          }
+        });
+      }
+      for (auto& th : gits) th.join();
+      for (auto& e : git_errors)
+        if (!e.empty()) throw Error("{}", e);
+    }
+    done_total = end;
+    if (options.on_progress) options.on_progress(done_total, commits.size());
+    if (options.on_chunk) options.on_chunk(results);
+  }
+}
+
+}  // namespace beaver::git

@@ -1,0 +1,34 @@
+// The parallel pass that turns commits into fingerprints: every core renders
+// diffs with libgit2 and hashes them; commits only git can render exactly
+// (see diff.h) go to `git diff-tree` processes, also one per core.
+#pragma once
+
+#include "git/patch_id.h"
+#include "git/repository.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace beaver::git {
+
+struct ScanResult {
+  Oid commit;
+  Fingerprint fp;
+  bool merge = false;
+  bool by_git = false;   // rendered by git diff-tree
+  std::string error;     // objects that could not be read; fp holds what could be
+};
+
+struct ScanOptions {
+  unsigned threads = 0;            // 0: every core
+  std::size_t chunk_size = 4096;   // commits handed to on_chunk at once
+  // Called after each chunk, in the order of `commits`, from the calling thread.
+  std::function<void(std::vector<ScanResult>& chunk)> on_chunk;
+  // Called from the calling thread with (commits done, total).
+  std::function<void(std::size_t, std::size_t)> on_progress;
+};
+
+void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOptions& options);
+
+}  // namespace beaver::git

@@ -1,0 +1,94 @@
+#include "index/db.h"
+
+#include "util/error.h"
+
+namespace beaver::index {
+
+Database Database::open(const std::string& path, bool create) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db;
+  db.db_.reset(raw, sqlite3_close_v2);
+  db.path_ = path;
+  if (rc != SQLITE_OK) throw Error("{}: cannot open the index: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  sqlite3_busy_timeout(raw, 60000);
+  return db;
+}
+
+void Database::fail(std::string_view what) const {
+  throw Error("{}: {}: {}", path_, what, sqlite3_errmsg(db_.get()));
+}
+
+void Database::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw Error("{}: {}", path_, msg);
+  }
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+    fail(std::string("preparing '") + std::string(sql.substr(0, 60)) + "'");
+  return Statement(*this, s);
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_.get(), i, v);
+  return *this;
+}
+Statement& Statement::bind(int i, std::string_view text) {
+  sqlite3_bind_text(stmt_.get(), i, text.data(), int(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bind_blob(int i, const void* data, std::size_t len) {
+  sqlite3_bind_blob(stmt_.get(), i, data, int(len), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bind_null(int i) {
+  sqlite3_bind_null(stmt_.get(), i);
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  db_->fail("query");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Statement::text(int col) const {
+  auto p = sqlite3_column_text(stmt_.get(), col);
+  return p ? std::string(reinterpret_cast<const char*>(p), std::size_t(sqlite3_column_bytes(stmt_.get(), col))) : "";
+}
+
+std::string_view Statement::blob(int col) const {
+  auto p = static_cast<const char*>(sqlite3_column_blob(stmt_.get(), col));
+  return p ? std::string_view(p, std::size_t(sqlite3_column_bytes(stmt_.get(), col))) : std::string_view{};
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace beaver::index

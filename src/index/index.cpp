@@ -1,0 +1,477 @@
+#include "index/index.h"
+
+#include "git/scan.h"
+#include "index/schema.h"
+#include "message/message.h"
+#include "util/error.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fnmatch.h>
+#include <map>
+#include <sys/file.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace beaver::index {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string_view raw_oid(const git::Oid& o) {
+  return std::string_view(reinterpret_cast<const char*>(o.raw.id), GIT_OID_RAWSZ);
+}
+
+git::Oid oid_from_blob(std::string_view b) {
+  git::Oid o;
+  if (b.size() == GIT_OID_RAWSZ) std::memcpy(o.raw.id, b.data(), GIT_OID_RAWSZ);
+  return o;
+}
+
+std::string digest_from_hex(const std::string& hex) {
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out[i / 2] = char(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return out;
+}
+
+// An exclusive lock next to the index file, held for a whole update: a
+// second `beaver index` waits (and says so) instead of interleaving writes.
+class LockFile {
+public:
+  LockFile(const std::string& path, const std::function<void(const std::string&)>& on_wait) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error("{}: cannot create the lock file: {}", path, std::strerror(errno));
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (on_wait) on_wait(fmt::format("another beaver index is updating {}; waiting for it to finish", path));
+      while (flock(fd_, LOCK_EX) != 0)
+        if (errno != EINTR) throw Error("{}: cannot lock: {}", path, std::strerror(errno));
+    }
+  }
+  ~LockFile() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  LockFile(const LockFile&) = delete;
+  LockFile& operator=(const LockFile&) = delete;
+
+private:
+  int fd_ = -1;
+};
+
+std::int64_t pragma_int(Database& db, const char* pragma) {
+  auto st = db.prepare(std::string("PRAGMA ") + pragma);
+  return st.step() ? st.int64(0) : 0;
+}
+
+bool is_release_tag(const std::string& name, const std::string& pattern) {
+  if (fnmatch(pattern.c_str(), name.c_str(), 0) != 0) return false;
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return lower.find("-rc") == std::string::npos && lower.find("_rc") == std::string::npos &&
+         lower.find(".rc") == std::string::npos;
+}
+
+// Writes one scanned commit and everything derived from it.
+class Writer {
+public:
+  explicit Writer(Database& db)
+      : commit_(db.prepare(
+            "INSERT INTO commits(oid, parents, author_name, author_email, author_time, author_tz, committer_name, "
+            "committer_email, committer_time, committer_tz, subject, norm_subject, message, is_merge, patch_id, "
+            "cf_id, minhash, changed_lines, files, insertions, deletions, by_git, error) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+        path_(db.prepare("INSERT INTO paths(commit_id, path, old_path, added, deleted, binary) VALUES (?,?,?,?,?,?)")),
+        hunk_(db.prepare("INSERT INTO hunks(hash, commit_id) VALUES (?,?)")),
+        band_(db.prepare("INSERT INTO bands(band, commit_id) VALUES (?,?)")),
+        trailer_(db.prepare("INSERT INTO trailers(commit_id, seq, key, value) VALUES (?,?,?,?)")),
+        ref_(db.prepare("INSERT INTO refs(commit_id, kind, target, subject, line, state) VALUES (?,?,?,?,?,?)")),
+        db_(db) {}
+
+  void write(const git::CommitInfo& info, const git::ScanResult& r) {
+    message::Message msg = message::parse(info.message);
+    std::string parents;
+    for (auto& p : info.parents) parents.append(raw_oid(p));
+    int files = int(r.fp.files.size()), ins = 0, del = 0;
+    for (auto& f : r.fp.files) {
+      ins += f.added;
+      del += f.deleted;
+    }
+    commit_.bind_blob(1, info.id.raw.id, GIT_OID_RAWSZ);
+    commit_.bind_blob(2, parents.data(), parents.size());
+    commit_.bind(3, info.author.name).bind(4, info.author.email).bind(5, info.author.time).bind(6, info.author.offset);
+    commit_.bind(7, info.committer.name).bind(8, info.committer.email).bind(9, info.committer.time);
+    commit_.bind(10, info.committer.offset);
+    commit_.bind(11, msg.subject).bind(12, msg.normalized_subject);
+    commit_.bind_blob(13, info.message.data(), info.message.size());
+    commit_.bind(14, std::int64_t(r.merge));
+    if (!r.fp.patch_id.empty()) {
+      std::string d = digest_from_hex(r.fp.patch_id);
+      commit_.bind_blob(15, d.data(), d.size());
+    } else {
+      commit_.bind_null(15);
+    }
+    if (!r.fp.cf_id.empty()) {
+      std::string d = digest_from_hex(r.fp.cf_id);
+      commit_.bind_blob(16, d.data(), d.size());
+      commit_.bind_blob(17, r.fp.minhash.data(), sizeof r.fp.minhash);
+    } else {
+      commit_.bind_null(16);
+      commit_.bind_null(17);
+    }
+    commit_.bind(18, r.fp.changed_lines).bind(19, files).bind(20, ins).bind(21, del);
+    commit_.bind(22, std::int64_t(r.by_git));
+    if (r.error.empty()) commit_.bind_null(23);
+    else commit_.bind(23, r.error);
+    commit_.run();
+    std::int64_t id = db_.last_rowid();
+
+    for (auto& f : r.fp.files) {
+      path_.bind(1, id).bind(2, f.path);
+      if (f.old_path != f.path) path_.bind(3, f.old_path);
+      else path_.bind_null(3);
+      path_.bind(4, f.added).bind(5, f.deleted).bind(6, std::int64_t(f.binary)).run();
+    }
+    std::unordered_set<std::uint64_t> seen;
+    for (auto h : r.fp.hunks)
+      if (seen.insert(h).second) hunk_.bind(1, std::int64_t(h)).bind(2, id).run();
+    if (!r.fp.cf_id.empty()) {
+      for (std::uint64_t b = 0; b < git::kMinHashSize / 4; ++b) {
+        std::uint64_t h = 0;
+        for (int k = 0; k < 4; ++k) h = git::hash64(std::string_view(reinterpret_cast<const char*>(&r.fp.minhash[b * 4 + k]), 4), h);
+        band_.bind(1, std::int64_t((b << 56) ^ (h >> 8))).bind(2, id).run();
+      }
+    }
+    int seq = 0;
+    for (auto& t : msg.trailers) trailer_.bind(1, id).bind(2, seq++).bind(3, t.key).bind(4, t.value).run();
+    for (auto& f : msg.fixes) {
+      ref_.bind(1, id).bind(2, "fixes").bind(3, f.commit).bind(4, f.subject).bind(5, f.line);
+      ref_.bind(6, f.commit.empty() && f.subject.empty() ? "malformed" : "pending").run();
+    }
+    for (auto& ref : msg.refs) {
+      ref_.bind(1, id).bind(2, message::to_string(ref.kind)).bind(3, ref.commit).bind_null(4).bind(5, ref.line);
+      ref_.bind(6, "pending").run();
+    }
+  }
+
+private:
+  Statement commit_, path_, hunk_, band_, trailer_, ref_;
+  Database& db_;
+};
+
+// Resolves Fixes: and backport references to indexed commits: by id prefix,
+// then (Fixes: only) by the quoted subject when the id names no commit or
+// several. Returns how many stay unresolved.
+std::size_t resolve_refs(Database& db) {
+  auto pending = db.prepare("SELECT rowid, target, subject FROM refs WHERE state IN ('pending','unknown','ambiguous')");
+  auto by_prefix = db.prepare("SELECT oid, norm_subject FROM commits WHERE oid >= ? AND oid <= ? LIMIT 50");
+  auto by_subject = db.prepare("SELECT oid FROM commits WHERE norm_subject = ? LIMIT 50");
+  auto update = db.prepare("UPDATE refs SET state = ?, resolved = ? WHERE rowid = ?");
+  struct Row {
+    std::int64_t rowid;
+    std::string target, subject;
+  };
+  std::vector<Row> rows;
+  while (pending.step()) rows.push_back({pending.int64(0), pending.text(1), pending.text(2)});
+  pending.reset();
+  std::size_t unresolved = 0;
+  for (auto& row : rows) {
+    std::vector<std::pair<std::string, std::string>> hits;  // oid blob, norm subject
+    if (row.target.size() >= 4 && row.target.size() <= 40) {
+      std::string lo = row.target + std::string(40 - row.target.size(), '0');
+      std::string hi = row.target + std::string(40 - row.target.size(), 'f');
+      std::string blo = digest_from_hex(lo), bhi = digest_from_hex(hi);
+      by_prefix.bind_blob(1, blo.data(), blo.size()).bind_blob(2, bhi.data(), bhi.size());
+      while (by_prefix.step()) hits.emplace_back(std::string(by_prefix.blob(0)), by_prefix.text(1));
+      by_prefix.reset();
+    }
+    std::string state = "unknown";
+    std::string resolved;
+    std::string want = message::normalize_subject(row.subject);
+    if (hits.size() == 1) {
+      state = "resolved";
+      resolved = hits[0].first;
+    } else if (!want.empty()) {
+      std::vector<std::string> matches;
+      if (hits.size() > 1) {
+        for (auto& h : hits)
+          if (h.second == want) matches.push_back(h.first);
+      } else {
+        by_subject.bind(1, want);
+        while (by_subject.step()) matches.emplace_back(by_subject.blob(0));
+        by_subject.reset();
+      }
+      if (matches.size() == 1) {
+        state = "by-subject";
+        resolved = matches[0];
+      } else if (matches.size() > 1 || hits.size() > 1) {
+        state = "ambiguous";
+      }
+    } else if (hits.size() > 1) {
+      state = "ambiguous";
+    }
+    update.bind(1, state);
+    if (resolved.empty()) update.bind_null(2);
+    else update.bind_blob(2, resolved.data(), resolved.size());
+    update.bind(3, row.rowid).run();
+    unresolved += resolved.empty();
+  }
+  return unresolved;
+}
+
+// first_tag / first_release: tags in the order they were made (the tagged
+// commit's committer date, then name); each claims the commits it reaches
+// that no earlier tag reached. One pass over the graph per kind.
+void compute_first_tags(const git::Repository& repo, Database& db, const std::string& release_pattern) {
+  struct Node {
+    std::string oid;
+    std::vector<std::int64_t> parents;  // indexes into nodes
+    std::int64_t rowid;
+    std::int64_t time;
+    std::string first_tag, first_release;
+  };
+  std::vector<Node> nodes;
+  std::unordered_map<std::string, std::int64_t> at;
+  {
+    auto st = db.prepare("SELECT id, oid, parents, committer_time, first_tag, first_release FROM commits");
+    std::vector<std::string> parent_blobs;
+    while (st.step()) {
+      Node n;
+      n.rowid = st.int64(0);
+      n.oid = std::string(st.blob(1));
+      n.time = st.int64(3);
+      n.first_tag = st.text(4);
+      n.first_release = st.text(5);
+      parent_blobs.emplace_back(st.blob(2));
+      at[n.oid] = std::int64_t(nodes.size());
+      nodes.push_back(std::move(n));
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      for (std::size_t k = 0; k + GIT_OID_RAWSZ <= parent_blobs[i].size(); k += GIT_OID_RAWSZ) {
+        auto it = at.find(parent_blobs[i].substr(k, GIT_OID_RAWSZ));
+        if (it != at.end()) nodes[i].parents.push_back(it->second);
+      }
+  }
+  struct Tag {
+    std::string name;
+    std::int64_t node;
+    bool release;
+  };
+  std::vector<Tag> tags;
+  Transaction tx(db);
+  db.exec("DELETE FROM tags");
+  auto ins = db.prepare("INSERT INTO tags(name, oid, is_release) VALUES (?,?,?)");
+  for (auto& [name, oid] : repo.tags()) {
+    bool release = is_release_tag(name, release_pattern);
+    ins.bind(1, name).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).bind(3, std::int64_t(release)).run();
+    auto it = at.find(std::string(raw_oid(oid)));
+    if (it != at.end()) tags.push_back({name, it->second, release});
+  }
+  std::sort(tags.begin(), tags.end(), [&](const Tag& a, const Tag& b) {
+    if (nodes[a.node].time != nodes[b.node].time) return nodes[a.node].time < nodes[b.node].time;
+    return a.name < b.name;
+  });
+  auto assign = [&](bool releases_only) {
+    std::vector<std::string> value(nodes.size());
+    std::vector<char> seen(nodes.size(), 0);
+    std::vector<std::int64_t> stack;
+    for (auto& t : tags) {
+      if (releases_only && !t.release) continue;
+      stack.push_back(t.node);
+      while (!stack.empty()) {
+        auto n = stack.back();
+        stack.pop_back();
+        if (seen[n]) continue;
+        seen[n] = 1;
+        value[n] = t.name;
+        for (auto p : nodes[n].parents)
+          if (!seen[p]) stack.push_back(p);
+      }
+    }
+    return value;
+  };
+  auto first_tag = assign(false);
+  auto first_release = assign(true);
+  auto upd = db.prepare("UPDATE commits SET first_tag = ?, first_release = ? WHERE id = ?");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].first_tag == first_tag[i] && nodes[i].first_release == first_release[i]) continue;
+    if (first_tag[i].empty()) upd.bind_null(1);
+    else upd.bind(1, first_tag[i]);
+    if (first_release[i].empty()) upd.bind_null(2);
+    else upd.bind(2, first_release[i]);
+    upd.bind(3, nodes[i].rowid).run();
+  }
+  tx.commit();
+}
+
+}  // namespace
+
+std::string default_index_path(const git::Repository& repo) { return repo.git_dir() + "beaver/index.sqlite"; }
+
+void check_schema(Database& db) {
+  std::int64_t app = 0, version = 0;
+  try {
+    app = pragma_int(db, "application_id");
+    version = pragma_int(db, "user_version");
+    auto st = db.prepare("SELECT count(*) FROM sqlite_master");
+    st.step();
+    if (app == 0 && st.int64(0) == 0) return;  // a new, empty file
+  } catch (const Error& e) {
+    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", db.path(),
+                sqlite3_errmsg(db.get()));
+  }
+  if (app != kApplicationId)
+    throw Error("{}: not a beaver index (a foreign SQLite file); run `beaver index --rebuild` to replace it, or pass "
+                "another --index",
+                db.path());
+  if (version != kSchemaVersion)
+    throw Error("{}: index schema version {} is not the version this beaver uses ({}); run `beaver index --rebuild`",
+                db.path(), version, kSchemaVersion);
+}
+
+Database open_for_reading(const std::string& path) {
+  if (!fs::exists(path)) throw Error("{}: no index here; run `beaver index` first", path);
+  Database db = Database::open(path, false);
+  check_schema(db);
+  auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'commits'");
+  st.step();
+  if (st.int64(0) == 0) throw Error("{}: the index is empty; run `beaver index` first", path);
+  return db;
+}
+
+UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  UpdateSummary summary;
+  std::string path = options.index_path.empty() ? default_index_path(repo) : options.index_path;
+  summary.index_path = path;
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) throw Error("{}: cannot create its directory: {}", path, ec.message());
+  LockFile lock(path + ".lock", options.on_wait);
+  if (options.rebuild)
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
+
+  Database db = Database::open(path, true);
+  check_schema(db);
+  try {
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=NORMAL");
+  } catch (const Error&) {
+    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
+                sqlite3_errmsg(db.get()));
+  }
+  if (pragma_int(db, "application_id") == 0) {
+    Transaction tx(db);
+    db.exec(kSchema);
+    db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+    db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+    tx.commit();
+  }
+
+  // What to index: named revisions, or every branch, tag and remote branch.
+  std::vector<std::pair<std::string, git::Oid>> tips;
+  git::RevisionSet revs;
+  if (options.revs.empty()) {
+    revs = repo.all_refs();
+    for (auto& o : revs.include) tips.emplace_back("", o);
+  } else {
+    revs = repo.resolve(options.revs);
+    for (auto& o : revs.include) tips.emplace_back("", o);
+  }
+  // Tips are recorded by commit id: the same commit under another name needs no work.
+  std::unordered_set<std::string> stored_tips;
+  {
+    auto st = db.prepare("SELECT oid FROM tips");
+    while (st.step()) stored_tips.emplace(st.blob(0));
+  }
+  bool all_known = std::all_of(tips.begin(), tips.end(), [&](auto& t) { return stored_tips.count(std::string(raw_oid(t.second))); });
+  std::string stored_pattern;
+  {
+    auto st = db.prepare("SELECT value FROM meta WHERE key = 'release_pattern'");
+    if (st.step()) stored_pattern = st.text(0);
+  }
+  auto count_commits = [&] {
+    auto st = db.prepare("SELECT count(*) FROM commits");
+    st.step();
+    return std::size_t(st.int64(0));
+  };
+  if (all_known && stored_pattern == options.release_pattern && !tips.empty()) {
+    summary.up_to_date = true;
+    summary.total_commits = count_commits();
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return summary;
+  }
+
+  // Everything reachable from a stored tip is indexed: hide those that still exist.
+  git::RevisionSet walk = revs;
+  git_odb* odb = nullptr;
+  git_repository_odb(&odb, repo.get());
+  for (auto& blob : stored_tips) {
+    git::Oid o = oid_from_blob(blob);
+    if (odb && git_odb_exists(odb, &o.raw)) walk.exclude.push_back(o);
+  }
+  git_odb_free(odb);
+  std::vector<git::Oid> commits = repo.walk(walk);
+  summary.walked = commits.size();
+  {
+    // Commits written by an interrupted run are already there.
+    std::unordered_set<std::string> have;
+    auto st = db.prepare("SELECT oid FROM commits");
+    while (st.step()) have.emplace(st.blob(0));
+    commits.erase(std::remove_if(commits.begin(), commits.end(), [&](const git::Oid& o) { return have.count(std::string(raw_oid(o))); }),
+                  commits.end());
+  }
+
+  Writer writer(db);
+  git::ScanOptions so;
+  so.threads = options.threads;
+  so.chunk_size = 4096;
+  so.on_progress = options.on_progress;
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    Transaction tx(db);
+    for (auto& r : chunk) {
+      git::CommitInfo info;
+      try {
+        info = repo.commit_info(r.commit);
+      } catch (const Error& e) {
+        info.id = r.commit;
+        if (r.error.empty()) r.error = e.what();
+      }
+      writer.write(info, r);
+      summary.by_git += r.by_git;
+      if (!r.error.empty()) summary.problems.push_back({r.commit.hex(), r.error});
+    }
+    tx.commit();
+    summary.new_commits += chunk.size();
+  };
+  git::scan(repo, commits, so);
+
+  {
+    Transaction tx(db);
+    summary.refs_unresolved = resolve_refs(db);
+    tx.commit();
+  }
+  compute_first_tags(repo, db, options.release_pattern);
+  {
+    Transaction tx(db);
+    auto ins = db.prepare("INSERT OR REPLACE INTO tips(name, oid) VALUES (?, ?)");
+    for (auto& [name, oid] : tips) ins.bind(1, oid.hex()).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).run();
+    auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
+    meta.bind(1, "release_pattern").bind(2, options.release_pattern).run();
+    meta.bind(1, "repository").bind(2, repo.git_dir()).run();
+    tx.commit();
+  }
+  summary.total_commits = count_commits();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace beaver::index

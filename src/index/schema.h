@@ -1,0 +1,81 @@
+// The on-disk format of the beaver index: one SQLite file, by default
+// $GIT_DIR/beaver/index.sqlite, in WAL mode.
+//
+// PRAGMA application_id = 0x42454156 ("BEAV") marks the file as ours;
+// PRAGMA user_version = kSchemaVersion is the schema version below. A file
+// with another application id or a newer version is refused with a clear
+// error; `beaver index --rebuild` recreates it.
+//
+// Version 1:
+//   meta(key, value)                 repository path, release pattern, dates
+//   commits(id, oid, ...)            one row per indexed commit (merges too)
+//       oid BLOB(20)                 commit id
+//       parents BLOB                 parent ids, 20 bytes each
+//       author_name, author_email, author_time, author_tz,
+//       committer_name, committer_email, committer_time, committer_tz
+//       subject, norm_subject        message::parse() subject and its normal form
+//       message BLOB                 the raw message (any bytes)
+//       is_merge                     1 for a merge (no diff, no patch-id)
+//       patch_id BLOB(20)            git patch-id --stable; NULL when git prints none
+//       cf_id BLOB(20)               context-free id (git/patch_id.h)
+//       minhash BLOB(64)             16 x uint32 little-endian MinHash of changed lines
+//       changed_lines, files, insertions, deletions
+//       by_git                       1 when git diff-tree rendered the diff
+//       error                        what could not be read (missing objects), or NULL
+//       first_tag, first_release     the earliest tag / release tag containing it
+//   paths(commit_id, path, old_path, added, deleted, binary)
+//   hunks(hash, commit_id)           64-bit hash of each hunk's changed lines
+//   bands(band, commit_id)           LSH bands of the MinHash: band = (i << 56) ^ hash of rows 4i..4i+3
+//   trailers(commit_id, seq, key, value)
+//   refs(commit_id, kind, target, subject, line, state, resolved)
+//       kind: fixes | cherry_picked_from | commit_upstream | upstream_commit | git_commit | reverts
+//       target: the id as written; state: resolved | by-subject | ambiguous | unknown | malformed
+//       resolved: BLOB(20) when state is resolved or by-subject
+//   tips(name, oid)                  the refs indexed by the last complete run
+//   tags(name, oid, is_release)
+#pragma once
+
+#include <cstdint>
+
+namespace beaver::index {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr std::int32_t kApplicationId = 0x42454156;
+
+inline constexpr const char* kSchema = R"SQL(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE commits(
+  id INTEGER PRIMARY KEY,
+  oid BLOB NOT NULL UNIQUE,
+  parents BLOB,
+  author_name TEXT, author_email TEXT, author_time INTEGER, author_tz INTEGER,
+  committer_name TEXT, committer_email TEXT, committer_time INTEGER, committer_tz INTEGER,
+  subject TEXT, norm_subject TEXT, message BLOB,
+  is_merge INTEGER NOT NULL DEFAULT 0,
+  patch_id BLOB, cf_id BLOB, minhash BLOB,
+  changed_lines INTEGER, files INTEGER, insertions INTEGER, deletions INTEGER,
+  by_git INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  first_tag TEXT, first_release TEXT
+);
+CREATE INDEX commits_patch_id ON commits(patch_id) WHERE patch_id IS NOT NULL;
+CREATE INDEX commits_cf_id ON commits(cf_id) WHERE cf_id IS NOT NULL;
+CREATE INDEX commits_norm_subject ON commits(norm_subject);
+CREATE TABLE paths(commit_id INTEGER NOT NULL, path TEXT NOT NULL, old_path TEXT, added INTEGER, deleted INTEGER, binary INTEGER);
+CREATE INDEX paths_path ON paths(path);
+CREATE INDEX paths_commit ON paths(commit_id);
+CREATE TABLE hunks(hash INTEGER NOT NULL, commit_id INTEGER NOT NULL);
+CREATE INDEX hunks_hash ON hunks(hash);
+CREATE TABLE bands(band INTEGER NOT NULL, commit_id INTEGER NOT NULL);
+CREATE INDEX bands_band ON bands(band);
+CREATE TABLE trailers(commit_id INTEGER NOT NULL, seq INTEGER, key TEXT, value TEXT);
+CREATE INDEX trailers_commit ON trailers(commit_id);
+CREATE TABLE refs(commit_id INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT, subject TEXT, line INTEGER,
+                  state TEXT NOT NULL, resolved BLOB);
+CREATE INDEX refs_commit ON refs(commit_id);
+CREATE INDEX refs_resolved ON refs(resolved) WHERE resolved IS NOT NULL;
+CREATE TABLE tips(name TEXT PRIMARY KEY, oid BLOB NOT NULL);
+CREATE TABLE tags(name TEXT PRIMARY KEY, oid BLOB NOT NULL, is_release INTEGER NOT NULL);
+)SQL";
+
+}  // namespace beaver::index

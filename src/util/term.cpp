@@ -1,0 +1,59 @@
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace beaver {
+
+bool is_tty(std::FILE* f) { return isatty(fileno(f)) == 1; }
+
+bool use_color(std::FILE* f) {
+  const char* no = std::getenv("NO_COLOR");
+  if (no && *no) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string_view(term) == "dumb") return false;
+  return is_tty(f);
+}
+
+std::string paint(std::string_view text, std::string_view sgr, bool on) {
+  if (!on) return std::string(text);
+  return fmt::format("\033[{}m{}\033[0m", sgr, text);
+}
+
+Progress::Progress(std::string label, bool enabled)
+    : label_(std::move(label)), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::update(std::size_t done, std::size_t total) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
+  last_ = now;
+  double secs = std::chrono::duration<double>(now - start_).count();
+  double rate = secs > 0 ? double(done) / secs : 0;
+  std::string eta = "-:--";
+  if (rate > 0 && total >= done) {
+    auto left = static_cast<long>(double(total - done) / rate);
+    eta = fmt::format("{}:{:02}", left / 60, left % 60);
+  }
+  int pct = total ? int(100.0 * double(done) / double(total)) : 100;
+  constexpr int width = 24;
+  int fill = pct * width / 100;
+  fmt::print(stderr, "\r\033[K{} [{}{}] {:3}% {}/{} {:.0f}/s ETA {}", label_, std::string(std::size_t(fill), '#'),
+             std::string(std::size_t(width - fill), '.'), pct, done, total, rate, eta);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void Progress::finish() {
+  if (enabled_ && drawn_) {
+    fmt::print(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+  drawn_ = false;
+}
+
+}  // namespace beaver
