@@ -280,9 +280,17 @@ DiffRender render_diff(git_repository* repo, const Oid& id) {
     bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
     if (same) continue;  // a mode change only: no hunks
     git_patch* patch_raw = nullptr;
-    if (git_patch_from_buffers(&patch_raw, a.present ? a.data() : nullptr, a.present ? a.size() : 0,
-                               d.old_path.c_str(), b.present ? b.data() : nullptr, b.present ? b.size() : 0,
-                               d.new_path.c_str(), &opts) != 0) {
+    int rc;
+    if (a.text.empty() && b.text.empty()) {
+      // From blob objects, whose ids are known: git_patch_from_buffers would
+      // hash both contents again only to fill in ids nobody reads.
+      rc = git_patch_from_blobs(&patch_raw, a.blob.get(), d.old_path.c_str(), b.blob.get(), d.new_path.c_str(), &opts);
+    } else {
+      rc = git_patch_from_buffers(&patch_raw, a.present ? a.data() : nullptr, a.present ? a.size() : 0,
+                                  d.old_path.c_str(), b.present ? b.data() : nullptr, b.present ? b.size() : 0,
+                                  d.new_path.c_str(), &opts);
+    }
+    if (rc != 0) {
       r.error = fmt::format("{}: {}", d.new_path, last_error());
       r.text.clear();
       return r;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <malloc.h>
 #include <mutex>
 
 namespace beaver::git {
@@ -13,6 +14,10 @@ void init_library() {
   static std::once_flag once;
   std::call_once(once, [] {
     git_libgit2_init();
+    // Diffing allocates and frees large buffers per file; letting glibc
+    // return them to the kernel each time costs a page fault per page.
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
     // Objects are read from a repository git wrote; re-hashing every object
     // on read only costs time.
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);

@@ -170,11 +170,50 @@ bool git_generated(string_view line) {
   return line.starts_with("Signed-off-by: ") || line.starts_with("(cherry picked from commit ");
 }
 
-// git's find_trailer_block_start(), on s[base..]: offset of the first line
-// of the trailer block, or npos.
-size_t find_trailer_block(string_view s, size_t base) {
+// git's find_end_of_log_message() for a commit message starting at `base`
+// (no "---" divider): the end of the text that may hold trailers. A scissors
+// line and everything after it, and a trailing run of comment lines, empty
+// lines and old-style "Conflicts:" blocks (tab-indented paths) are ignored,
+// as in git's ignored_log_message_bytes() / ignore_non_trailer().
+size_t log_message_end(string_view s, size_t base) {
+  constexpr string_view kCut = "# ------------------------ >8 ------------------------\n";
+  size_t cutoff = s.size();
+  if (s.substr(base).starts_with(kCut)) {
+    cutoff = base;
+  } else {
+    for (size_t at = s.find(kCut, base); at != npos; at = s.find(kCut, at + 1)) {
+      if (at > base && s[at - 1] == '\n') {
+        cutoff = at;
+        break;
+      }
+    }
+  }
+  size_t boc = 0;  // offset from base of the first ignorable line; 0 = none (git's quirk kept)
+  bool in_conflicts = false;
+  for (size_t bol = base; bol < cutoff;) {
+    Line l = line_at(s, bol);
+    string_view raw = s.substr(l.begin, l.next - l.begin);
+    if (raw.starts_with('#') || raw.starts_with('\n') || (raw.starts_with("\r\n"))) {
+      if (!boc) boc = bol - base;
+    } else if (content(s, l) == "Conflicts:" && l.next > l.end) {
+      in_conflicts = true;
+      if (!boc) boc = bol - base;
+    } else if (in_conflicts && raw.starts_with('\t')) {
+      // a path in the conflicts block
+    } else if (boc) {
+      boc = 0;
+      in_conflicts = false;
+    }
+    bol = l.next;
+  }
+  return boc ? base + boc : cutoff;
+}
+
+// git's find_trailer_block_start(), on s[base..end): offset of the first
+// line of the trailer block, or npos.
+size_t find_trailer_block(string_view s, size_t base, size_t end) {
   size_t p = base;
-  while (p < s.size()) {
+  while (p < end) {
     Line l = line_at(s, p);
     string_view c = content(s, l);
     if (!c.starts_with('#') && is_blank_line(c)) break;
@@ -184,7 +223,7 @@ size_t find_trailer_block(string_view s, size_t base) {
 
   bool only_spaces = true, recognized_prefix = false;
   long trailer_lines = 0, non_trailer_lines = 0, possible_continuation_lines = 0;
-  for (size_t l = prev_line_start(s, base, s.size()); l != npos && l >= end_of_title;
+  for (size_t l = prev_line_start(s, base, end); l != npos && l >= end_of_title;
        l = prev_line_start(s, base, l)) {
     Line line = line_at(s, l);
     string_view c = content(s, line);
@@ -238,15 +277,20 @@ std::string unfold(string_view v) {
   return std::string(trim_if(out, git_space));
 }
 
-void parse_trailer_block(string_view s, size_t start, int first_line, std::vector<Trailer>& out) {
+void parse_trailer_block(string_view s, size_t start, size_t end, int first_line,
+                         std::vector<Trailer>& out) {
   std::vector<std::string> folded;  // raw value text per trailer, lines joined by '\n'
   long last = -1;
   int lineno = first_line;
-  for (size_t p = start; p < s.size(); ++lineno) {
+  for (size_t p = start; p < end; ++lineno) {
     Line l = line_at(s, p);
     p = l.next;
     string_view c = content(s, l);
-    if (c.starts_with('#') || is_blank_line(c)) continue;
+    if (c.starts_with('#')) {  // a comment: not a trailer, and ends the previous one
+      last = -1;
+      continue;
+    }
+    if (is_blank_line(c)) continue;  // only trailing ones; they would unfold to nothing
     if (last >= 0 && git_space(c[0])) {
       folded[static_cast<size_t>(last)].push_back('\n');
       folded[static_cast<size_t>(last)].append(c);
@@ -972,9 +1016,10 @@ Message parse_impl(string_view s) {
   m.body = std::string(s.substr(p));
 
   // Trailer block.
-  if (size_t block = find_trailer_block(s, title_begin); block != npos && block < s.size()) {
+  const size_t log_end = log_message_end(s, title_begin);
+  if (size_t block = find_trailer_block(s, title_begin, log_end); block != npos && block < log_end) {
     int first = title_line + count_newlines(s, title_begin, block);
-    parse_trailer_block(s, block, first, m.trailers);
+    parse_trailer_block(s, block, log_end, first, m.trailers);
   }
 
   // Fixes, links, stable, refs: every line after the first subject line.

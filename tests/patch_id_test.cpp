@@ -1,0 +1,351 @@
+// Patch-ids must equal `git patch-id --stable` on `git log -p --no-merges`.
+// The parser is checked on diff text fed to both, and the whole pipeline
+// (libgit2 rendering + git fallback + parser) on real repositories built
+// with the git CLI: one per tricky case, and one of a few thousand random
+// commits made with git fast-import.
+#include "git/patch_id.h"
+#include "git/repository.h"
+#include "git/scan.h"
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+
+namespace beaver {
+namespace {
+
+using test::sh_ok;
+using test::TestRepo;
+
+std::vector<std::string> beaver_ids(const std::string& dir, const std::vector<std::string>& revs,
+                                    std::size_t* by_git = nullptr) {
+  git::Repository repo = git::Repository::open(dir);
+  std::vector<std::string> lines;
+  git::ScanOptions so;
+  so.chunk_size = 500;
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    for (auto& r : chunk) {
+      EXPECT_EQ(r.error, "") << r.commit.hex();
+      if (by_git) *by_git += r.by_git;
+      if (!r.merge && !r.fp.patch_id.empty()) lines.push_back(r.fp.patch_id + " " + r.commit.hex());
+    }
+  };
+  git::scan(repo, repo.walk(repo.resolve(revs)), so);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// git's own answer for a piece of diff text.
+std::string git_id_of_text(const std::string& text) {
+  test::TempDir tmp;
+  std::string out = sh_ok(tmp.str(), "git patch-id --stable", "commit 1111111111111111111111111111111111111111\n\n" + text);
+  return out.substr(0, out.find(' '));
+}
+
+TEST(PatchParser, PlainTextMatchesGit) {
+  std::string text =
+      "diff --git a/f.c b/f.c\nindex 1234567..89abcde 100644\n--- a/f.c\n+++ b/f.c\n"
+      "@@ -1,3 +1,3 @@\n int a;\n-int  b;\n+int\tc;\n int d;\n";
+  EXPECT_EQ(git::fingerprint_of(text).patch_id, git_id_of_text(text));
+}
+
+TEST(PatchParser, FileOrderDoesNotMatter) {
+  std::string a = "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n";
+  std::string b = "diff --git a/b b/b\n--- a/b\n+++ b/b\n@@ -1 +1 @@\n-p\n+q\n";
+  EXPECT_EQ(git::fingerprint_of(a + b).patch_id, git::fingerprint_of(b + a).patch_id);
+  EXPECT_EQ(git::fingerprint_of(a + b).patch_id, git_id_of_text(a + b));
+}
+
+TEST(PatchParser, ModeOnlyHeaderSharesTheNextFilesHashLikeGit) {
+  std::string text =
+      "diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
+      "diff --git a/z b/z\nindex 1..2 100644\n--- a/z\n+++ b/z\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(git::fingerprint_of(text).patch_id, git_id_of_text(text));
+}
+
+TEST(PatchParser, BinaryFileHashesAbbreviatedIdsAndSkipsNextDiffLine) {
+  std::string text =
+      "diff --git a/logo.bin b/logo.bin\nindex 0123abc..4567def 100644\nBinary files a/logo.bin and b/logo.bin differ\n"
+      "diff --git a/z b/z\nindex 1..2 100644\n--- a/z\n+++ b/z\n@@ -1 +1 @@\n-a\n+b\n";
+  auto fp = git::fingerprint_of(text);
+  EXPECT_EQ(fp.patch_id, git_id_of_text(text));
+  ASSERT_EQ(fp.files.size(), 2u);
+  EXPECT_TRUE(fp.files[0].binary);
+  EXPECT_EQ(fp.files[1].path, "z");
+}
+
+TEST(PatchParser, NoNewlineMarkerIsSkippedAndNulEndsALine) {
+  std::string text =
+      "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\0ignored\n";
+  text += std::string("+c\n", 3);
+  text = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b" +
+         std::string(1, '\0') + "tail\n+c\n";
+  EXPECT_EQ(git::fingerprint_of(text).patch_id, git_id_of_text(text));
+}
+
+TEST(PatchParser, EmptyDiffHasNoPatchId) {
+  EXPECT_EQ(git::fingerprint_of("").patch_id, "");
+  EXPECT_EQ(git::fingerprint_of("just a message\n").patch_id, "");
+}
+
+TEST(PatchParser, ContextFreeIdIgnoresContextAndLineNumbers) {
+  std::string a = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -10,3 +10,3 @@\n ctx1\n-old\n+new\n ctx2\n";
+  std::string b = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -99,3 +99,3 @@\n other\n-old\n+new\n lines\n";
+  auto fa = git::fingerprint_of(a), fb = git::fingerprint_of(b);
+  EXPECT_NE(fa.patch_id, fb.patch_id);
+  EXPECT_EQ(fa.cf_id, fb.cf_id);
+  EXPECT_EQ(fa.hunks, fb.hunks);
+  EXPECT_EQ(git::minhash_similarity(fa.minhash, fb.minhash), 1.0);
+  std::string c = "diff --git a/g b/g\n--- a/g\n+++ b/g\n@@ -1 +1 @@\n-old\n+new\n";
+  EXPECT_NE(fa.cf_id, git::fingerprint_of(c).cf_id) << "the path is part of the context-free id";
+}
+
+TEST(PatchParser, StatsAndQuotedPaths) {
+  std::string text =
+      "diff --git \"a/caf\\303\\251.c\" \"b/caf\\303\\251.c\"\n--- \"a/caf\\303\\251.c\"\n+++ \"b/caf\\303\\251.c\"\n"
+      "@@ -1 +1,2 @@\n-x\n+y\n+z\n"
+      "diff --git a/old name b/new name\nsimilarity index 90%\nrename from old name\nrename to new name\n";
+  auto fp = git::fingerprint_of(text);
+  ASSERT_EQ(fp.files.size(), 2u);
+  EXPECT_EQ(fp.files[0].path, "caf\xc3\xa9.c");
+  EXPECT_EQ(fp.files[0].added, 2);
+  EXPECT_EQ(fp.files[0].deleted, 1);
+  EXPECT_EQ(fp.files[1].path, "new name");
+  EXPECT_EQ(fp.files[1].old_path, "old name");
+}
+
+class PatchIdRepo : public ::testing::Test {
+protected:
+  TestRepo repo;
+  void expect_same_as_git(const std::string& range = "HEAD") {
+    auto expected = test::git_patch_ids(repo.dir(), range);
+    auto got = beaver_ids(repo.dir(), {range});
+    EXPECT_EQ(got, expected);
+    EXPECT_FALSE(expected.empty());
+  }
+};
+
+TEST_F(PatchIdRepo, EveryTrickyCase) {
+  std::string big;
+  for (int i = 0; i < 300; ++i) big += "line " + std::to_string(i) + "\n";
+  repo.write("src/main.c", "int main(void)\n{\n\treturn 0;\n}\n");
+  repo.write("big.txt", big);
+  repo.write("doc/read me.txt", "spaces in the name\n");
+  repo.commit("root commit");
+
+  repo.write("src/main.c", "int main(void)\n{\n\treturn 1;\n}\n");
+  repo.commit("modify");
+  repo.git("mv big.txt renamed.txt");
+  repo.commit("pure rename");
+  std::string big2 = big;
+  big2.replace(big2.find("line 7\n"), 7, "line seven\n");
+  repo.write("renamed.txt", big2);
+  sh_ok(repo.dir(), "mkdir -p moved && git mv renamed.txt moved/again.txt");
+  repo.commit("rename with a change");
+  repo.write("copy.txt", big2);
+  repo.commit("copy (git log shows an addition)");
+  repo.git("update-index --chmod=+x src/main.c");
+  repo.write("src/main.c", "int main(void)\n{\n\treturn 1;\n}\n");
+  repo.commit("mode change only");
+  repo.git("update-index --chmod=-x src/main.c");
+  repo.write("src/main.c", "int main(void)\n{\n\treturn 2;\n}\n");
+  repo.commit("mode change and content");
+  repo.write("logo.bin", std::string("\x89PNG\0\0\x01", 7) + "data");
+  repo.commit("binary added");
+  repo.write("logo.bin", std::string("\x89PNG\0\0\x02", 7) + "more data");
+  repo.write("src/util.c", "void util(void) {}\n");
+  repo.commit("binary modified next to a text file");
+  repo.git("rm -q logo.bin");
+  repo.commit("binary deleted");
+  repo.write("late-nul.txt", std::string(9000, 'a') + "\n" + std::string("nul\0here\n", 9) + "end\n");
+  repo.commit("NUL after 8000 bytes: text for git");
+  repo.write("late-nul.txt", std::string(9000, 'a') + "\n" + std::string("nul\0there\n", 10) + "end\n");
+  repo.commit("change the line with the NUL");
+  repo.write("src/main.c", "int main(void)\n{\n    return 2;\n}\n");
+  repo.commit("whitespace-only change");
+  repo.write("noeol.txt", "no newline");
+  repo.commit("file without final newline");
+  repo.write("noeol.txt", "no newline, changed");
+  repo.commit("still no final newline");
+  repo.write("noeol.txt", "now with newline\n");
+  repo.commit("newline added");
+  repo.write("dos.txt", "one\r\ntwo\r\n");
+  repo.commit("CRLF file");
+  repo.write("dos.txt", "one\r\ntwo!\r\n");
+  repo.commit("CRLF change");
+  repo.write("empty", "");
+  repo.commit("empty file added");
+  repo.git("rm -q empty");
+  repo.commit("empty file deleted");
+  repo.git("update-index --add --cacheinfo 160000,1234567890123456789012345678901234567890,sub");
+  repo.commit_index("submodule added");
+  repo.git("update-index --cacheinfo 160000,abcdefabcdefabcdefabcdefabcdefabcdefabcd,sub");
+  repo.commit_index("submodule moved");
+  repo.git("rm -q --cached sub");
+  repo.commit_index("submodule removed");
+  repo.write("caf\xe9-latin1.txt", "non-UTF-8 path\n");
+  repo.write("\xe2\x98\x83 snow.txt", "UTF-8 path\n");
+  repo.write("tab\tname.txt", "tab in name\n");
+  repo.write("quote\"name.txt", "quote in name\n");
+  repo.commit("odd paths");
+  repo.write("caf\xe9-latin1.txt", "non-UTF-8 path, changed\n");
+  repo.commit("odd path changed");
+  repo.git("rm -q doc/read\\ me.txt");
+  repo.commit("delete a file with a space");
+  sh_ok(repo.dir(), "ln -s src/main.c link && git add link");
+  repo.commit("symlink");
+  sh_ok(repo.dir(), "rm link && echo regular > link && git add link");
+  repo.commit("type change: symlink to file");
+  repo.commit("empty commit");
+  repo.git("checkout -q -b side HEAD~3");
+  repo.write("side.txt", "side\n");
+  repo.commit("on a side branch");
+  repo.git("checkout -q main");
+  sh_ok(repo.dir(), "GIT_AUTHOR_DATE='1800000000 +0000' GIT_COMMITTER_DATE='1800000000 +0000' git merge -q --no-ff -m merge side");
+  repo.write("after-merge.txt", "x\n");
+  repo.commit("after the merge");
+  std::string indent_a = "if (x) {\n\tfoo();\n}\n\nif (y) {\n\tbar();\n}\n";
+  repo.write("indent.c", indent_a);
+  repo.commit("indent heuristic base");
+  repo.write("indent.c", "if (x) {\n\tfoo();\n}\n\nif (z) {\n\tbaz();\n}\n\nif (y) {\n\tbar();\n}\n");
+  repo.commit("indent heuristic: block inserted between blocks");
+  expect_same_as_git("HEAD");
+}
+
+TEST_F(PatchIdRepo, RangesAndRevisionSyntax) {
+  for (int i = 0; i < 6; ++i) {
+    repo.write("f" + std::to_string(i), std::to_string(i) + "\n");
+    repo.commit("commit " + std::to_string(i));
+  }
+  repo.git("tag v1 HEAD~3");
+  expect_same_as_git("v1..HEAD");
+  expect_same_as_git("HEAD~2");
+  auto all = test::git_patch_ids(repo.dir(), "--all");
+  EXPECT_EQ(beaver_ids(repo.dir(), {"^v1", "HEAD"}), test::git_patch_ids(repo.dir(), "v1..HEAD"));
+  EXPECT_EQ(beaver_ids(repo.dir(), {"--all"}), all);
+}
+
+// A repository of random commits written with git fast-import: random edits
+// of files built from a small vocabulary (so lines repeat and the diff has to
+// choose, as with real C code), renames, copies, binary files, mode changes,
+// symlinks, submodules, CRLF, missing final newlines and odd names.
+std::string random_history(unsigned seed, int commits) {
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) { return int(rng() % unsigned(n)); };
+  const std::vector<std::string> vocab = {"{", "}", "", "\treturn 0;", "\treturn ret;", "\tif (ret)", "\t\tgoto out;",
+                                          "int ret;", "out:", "\tkfree(p);", "/* comment */", "#include <linux/io.h>",
+                                          "static int foo(void)", "\tret = bar();", "  indented with spaces",
+                                          "\t\tbreak;", "\tdefault:", "trailing space ", "\tx = y;\r"};
+  std::map<std::string, std::vector<std::string>> files;
+  std::map<std::string, std::string> special;  // path -> fast-import mode + dataref line for non-text files
+  std::ostringstream out;
+  auto data = [&](const std::string& s) { out << "data " << s.size() << "\n" << s << "\n"; };
+  auto content = [&](const std::vector<std::string>& lines, bool eol) {
+    std::string s;
+    for (std::size_t i = 0; i < lines.size(); ++i) s += lines[i] + (i + 1 < lines.size() || eol ? "\n" : "");
+    return s;
+  };
+  const std::vector<std::string> names = {"drivers/virt/coco/sev-guest.c", "arch/x86/coco/tdx/tdx.c", "Makefile",
+                                          "Documentation/x86/tdx.rst", "a b.txt", "caf\xe9.c", "dir/sub/deep.h",
+                                          "arch/x86/kernel/sev.c", "include/linux/cc_platform.h", "README"};
+  for (int c = 0; c < commits; ++c) {
+    out << "commit refs/heads/main\nmark :" << (c + 1) << "\n";
+    out << "author Dev <dev@example.org> " << (1600000000 + c * 97) << " +0000\n";
+    out << "committer Dev <dev@example.org> " << (1600000000 + c * 97) << " +0000\n";
+    data("commit " + std::to_string(c) + "\n\nSigned-off-by: Dev <dev@example.org>\n");
+    if (c > 0) out << "from :" << c << "\n";
+    int ops = 1 + pick(3);
+    for (int op = 0; op < ops; ++op) {
+      int kind = pick(100);
+      std::string name = names[std::size_t(pick(int(names.size())))];
+      if (pick(4) == 0) name = "gen/file" + std::to_string(pick(40)) + ".c";
+      if (kind < 55 || files.empty()) {  // edit or create a text file
+        auto& lines = files[name];
+        special.erase(name);
+        int edits = 1 + pick(6);
+        for (int e = 0; e < edits; ++e) {
+          int at = lines.empty() ? 0 : pick(int(lines.size()) + 1);
+          int what = pick(3);
+          if (what == 0 || lines.empty()) lines.insert(lines.begin() + at, vocab[std::size_t(pick(int(vocab.size())))]);
+          else if (what == 1 && at < int(lines.size())) lines.erase(lines.begin() + at);
+          else if (at < int(lines.size())) lines[std::size_t(at)] = vocab[std::size_t(pick(int(vocab.size())))];
+        }
+        out << "M " << (pick(15) == 0 ? "100755" : "100644") << " inline " << name << "\n";
+        data(content(lines, pick(10) != 0));
+      } else if (kind < 65) {  // delete
+        auto it = files.begin();
+        std::advance(it, pick(int(files.size())));
+        out << "D " << it->first << "\n";
+        files.erase(it);
+      } else if (kind < 75) {  // rename, sometimes with an edit
+        auto it = files.begin();
+        std::advance(it, pick(int(files.size())));
+        std::string to = "moved/" + std::to_string(pick(1000)) + ".c";
+        if (files.count(to)) continue;
+        auto lines = it->second;
+        out << "D " << it->first << "\n";
+        files.erase(it);
+        if (pick(2) && !lines.empty()) lines[std::size_t(pick(int(lines.size())))] = "/* renamed */";
+        files[to] = lines;
+        out << "M 100644 inline " << to << "\n";
+        data(content(lines, true));
+      } else if (kind < 80) {  // copy
+        auto it = files.begin();
+        std::advance(it, pick(int(files.size())));
+        std::string to = "copies/" + std::to_string(pick(1000)) + ".c";
+        files[to] = it->second;
+        out << "M 100644 inline " << to << "\n";
+        data(content(it->second, true));
+      } else if (kind < 87) {  // binary
+        std::string bin = "firmware/blob" + std::to_string(pick(4)) + ".bin";
+        std::string b(std::size_t(16 + pick(64)), '\0');
+        for (auto& ch : b) ch = char(pick(256));
+        b[3] = '\0';
+        out << "M 100644 inline " << bin << "\n";
+        data(b);
+      } else if (kind < 92) {  // symlink
+        std::string link = "links/l" + std::to_string(pick(3));
+        out << "M 120000 inline " << link << "\n";
+        data("../target" + std::to_string(pick(5)));
+      } else if (kind < 95) {  // submodule
+        std::string id;
+        for (int i = 0; i < 40; ++i) id += "0123456789abcdef"[pick(16)];
+        out << "M 160000 " << id << " modules/sub" << pick(2) << "\n";
+      } else {  // whitespace-only edit
+        auto it = files.begin();
+        std::advance(it, pick(int(files.size())));
+        for (auto& l : it->second)
+          if (!l.empty() && pick(3) == 0) l = " " + l + "  ";
+        out << "M 100644 inline " << it->first << "\n";
+        data(content(it->second, true));
+      }
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
+  test::TempDir dir;
+  sh_ok(dir.str(), "git init -q -b main .");
+  sh_ok(dir.str(), "git fast-import --quiet", random_history(20261122, 3000));
+  auto expected = test::git_patch_ids(dir.str(), "main");
+  std::size_t by_git = 0;
+  auto got = beaver_ids(dir.str(), {"main"}, &by_git);
+  ASSERT_GT(expected.size(), 2500u);
+  EXPECT_EQ(got.size(), expected.size());
+  std::vector<std::string> missing, extra;
+  std::set_difference(expected.begin(), expected.end(), got.begin(), got.end(), std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(), std::back_inserter(extra));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " pairs differ, first: " << (missing.empty() ? "" : missing[0]);
+  EXPECT_TRUE(extra.empty());
+  // Both paths of the renderer were exercised.
+  EXPECT_GT(by_git, 100u);
+  EXPECT_LT(by_git, expected.size());
+}
+
+}  // namespace
+}  // namespace beaver
