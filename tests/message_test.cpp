@@ -96,8 +96,10 @@ INSTANTIATE_TEST_SUITE_P(
     row_name<SplitRow>);
 
 // --- 2. git trailer block ---------------------------------------------------------
-// Every expectation here was checked against git 2.39:
-//   git log --format='%(trailers:only,unfold)'
+// Every expectation here (and in SubjectBody) was checked against git 2.39's
+//   git log --format='%s%x00%b%x00%(trailers:only,unfold)'
+// except "crlf": git keeps the '\r' of a folded line inside the value
+// ("A <a@b>\r cont"); beaver drops it, as it drops every line's final '\r'.
 
 struct TrailerRow {
   const char* name;
@@ -384,6 +386,15 @@ TEST(MessageFixes, UnclosedSubjectDoesNotSwallowNextTrailer) {
   EXPECT_EQ(m.fixes[0].subject, "net: bar");
   EXPECT_EQ(m.fixes[0].raw, "1234567890ab (\"net: bar");
   ASSERT_EQ(m.trailers.size(), 2u);
+}
+
+TEST(MessageFixes, MissingSubjectDoesNotSwallowTrailers) {
+  Message m = parse(
+      "net: foo\n\nFixes: 1234567890ab\nSigned-off-by: A <a@b>\n"
+      "Link: https://lore.kernel.org/r/1 (\"v2\")\n");
+  ASSERT_EQ(m.fixes.size(), 1u);
+  EXPECT_EQ(m.fixes[0].raw, "1234567890ab");
+  EXPECT_EQ(m.fixes[0].problem, "missing subject");
 }
 
 TEST(MessageFixes, WellFormedIffNoProblem) {

@@ -56,6 +56,12 @@ private:
 // `git log -p --no-merges RANGE | git patch-id --stable`, sorted lines.
 std::vector<std::string> git_patch_ids(const std::string& repo, const std::string& range);
 
+// A fast-import stream of `commits` random commits on refs/heads/main: random
+// edits of files built from a small vocabulary (so lines repeat and the diff
+// has to choose, as with real C code), renames, copies, binary files, mode
+// changes, symlinks, submodules, CRLF, missing final newlines, odd names.
+std::string random_history(unsigned seed, int commits);
+
 // The beaver binary and source tree, from the build.
 std::string beaver_binary();
 std::string source_dir();

@@ -18,6 +18,7 @@ void setup_index(CLI::App& app, Context& ctx) {
     std::string release_pattern = "v*";
     bool rebuild = false, strict = false, json = false, quiet = false;
     unsigned threads = 0;
+    std::size_t batch = 4096;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("index", "Build or refresh the commit index (patch-ids, trailers, releases)");
@@ -29,6 +30,9 @@ void setup_index(CLI::App& app, Context& ctx) {
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
   cmd->add_option("-j,--threads", o->threads, "Worker threads (default: every core)");
+  cmd->add_option("--batch", o->batch, "Commits written per transaction (what an interruption can lose)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24));
   cmd->add_option("revisions", o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
   cmd->footer(
       "The index lives in $GIT_DIR/beaver/index.sqlite and is updated incrementally: a second run\n"
@@ -48,6 +52,7 @@ void setup_index(CLI::App& app, Context& ctx) {
     uo.release_pattern = o->release_pattern;
     uo.rebuild = o->rebuild;
     uo.threads = o->threads;
+    uo.batch = o->batch;
     uo.on_wait = [](const std::string& msg) { fmt::print(stderr, "beaver: {}\n", msg); };
     Progress progress("indexing");
     uo.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };

@@ -46,6 +46,7 @@ public:
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
   std::string text(int col) const;
   std::string_view blob(int col) const;
+  sqlite3_stmt* handle() const { return stmt_.get(); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
 
 private:

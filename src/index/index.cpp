@@ -433,7 +433,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   Writer writer(db);
   git::ScanOptions so;
   so.threads = options.threads;
-  so.chunk_size = 4096;
+  so.chunk_size = options.batch;
   so.on_progress = options.on_progress;
   so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
     Transaction tx(db);

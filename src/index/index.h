@@ -24,6 +24,7 @@ struct UpdateOptions {
   std::string release_pattern = "v*";     // glob; tags matching it and not "-rc" are releases
   bool rebuild = false;                   // delete the index file first
   unsigned threads = 0;                   // 0: every core
+  std::size_t batch = 4096;               // commits per transaction
   std::function<void(const std::string&)> on_wait;          // another run holds the lock
   std::function<void(std::size_t, std::size_t)> on_progress;
 };

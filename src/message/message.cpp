@@ -530,6 +530,18 @@ bool fixes_value_unfinished(string_view v) {
   return n >= 4 && n == t.size();
 }
 
+// A line that is obviously a trailer of its own, never the rest of a
+// wrapped Fixes: subject.
+bool common_trailer_line(string_view line) {
+  long sep = find_separator(line);
+  if (sep < 1) return false;
+  string_view key = trim_if(line.substr(0, static_cast<size_t>(sep)), git_space);
+  for (string_view k : {"signed-off-by", "reviewed-by", "acked-by", "tested-by", "reported-by", "suggested-by",
+                        "co-developed-by", "cc", "link", "fixes", "closes", "bug", "change-id", "message-id"})
+    if (iequals(key, k)) return true;
+  return false;
+}
+
 bool closes_quoted_subject(string_view line) {
   size_t qb = 0;
   bool spaced = false;
@@ -1061,7 +1073,7 @@ Message parse_impl(string_view s) {
       for (int k = 0; k < 2 && t < s.size(); ++k) {
         Line wl = line_at(s, t);
         string_view wc = content(s, wl);
-        if (is_blank_line(wc)) break;
+        if (is_blank_line(wc) || common_trailer_line(wc)) break;
         extra.push_back(' ');
         extra.append(trim(wc));
         if (closes_quoted_subject(wc)) {

@@ -1,0 +1,307 @@
+// The commit index: what it stores, incremental updates, rewritten
+// branches, missing objects, corrupt and foreign files, interruption by
+// kill -9 and concurrent runs. Repositories are real, built with git.
+#include "index/index.h"
+#include "index/schema.h"
+#include "test_util.h"
+#include "util/error.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace beaver {
+namespace {
+
+using test::sh;
+using test::sh_ok;
+using test::TestRepo;
+
+struct Row {
+  std::map<std::string, std::string> col;
+};
+
+std::vector<std::map<std::string, std::string>> query(const std::string& db_path, const std::string& sql) {
+  index::Database db = index::Database::open(db_path, false);
+  auto st = db.prepare(sql);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (st.step()) {
+    std::map<std::string, std::string> r;
+    for (int i = 0; i < sqlite3_column_count(st.handle()); ++i) r[sqlite3_column_name(st.handle(), i)] = st.text(i);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string one(const std::string& db, const std::string& sql) {
+  auto rows = query(db, sql);
+  if (rows.empty() || rows[0].empty()) return "";
+  return rows[0].begin()->second;
+}
+
+index::UpdateSummary run_index(const std::string& dir, index::UpdateOptions o = {}) {
+  return index::update(git::Repository::open(dir), o);
+}
+
+class IndexTest : public ::testing::Test {
+protected:
+  TestRepo repo;
+  std::string db() { return repo.dir() + "/.git/beaver/index.sqlite"; }
+
+  // A small kernel-like history: a bug, its fix, a release and a backport.
+  void build() {
+    repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 0;\n}\n");
+    first_ = repo.commit("x86/sev: Add SNP initialisation\n\nSigned-off-by: A <a@example.org>\n");
+    repo.git("tag v6.0-rc1");
+    repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 1;\n}\n");
+    buggy_ = repo.commit("x86/sev: Report SNP state\n\nSigned-off-by: A <a@example.org>\n");
+    repo.git("tag v6.0");
+    repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 2;\n}\n");
+    fix_ = repo.commit("x86/sev: Fix SNP state report\n\nFixes: " + buggy_.substr(0, 12) +
+                       " (\"x86/sev: Report SNP state\")\nCc: stable@vger.kernel.org # 5.19.x\n"
+                       "Signed-off-by: B <b@example.org>\nLink: https://lore.kernel.org/r/1@example.org\n");
+    repo.write("drivers/virt/coco/tdx-guest.c", "int tdx(void) { return 0; }\n");
+    wrong_ = repo.commit("virt: tdx-guest: Fix report\n\nFixes: 0123456789ab (\"x86/sev: Add SNP initialisation\")\n"
+                         "Fixes: fedcba987654 (\"no such subject\")\nSigned-off-by: C <c@example.org>\n");
+    repo.git("tag v6.1");
+  }
+  std::string first_, buggy_, fix_, wrong_;
+};
+
+TEST_F(IndexTest, StoresCommitsPatchIdsTrailersAndReleases) {
+  build();
+  auto s = run_index(repo.dir());
+  EXPECT_FALSE(s.up_to_date);
+  EXPECT_EQ(s.new_commits, 4u);
+  EXPECT_EQ(s.total_commits, 4u);
+  EXPECT_TRUE(s.problems.empty());
+
+  // patch-ids equal git's
+  auto git_ids = test::git_patch_ids(repo.dir(), "HEAD");
+  auto rows = query(db(), "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) AS l FROM commits ORDER BY l");
+  ASSERT_EQ(rows.size(), git_ids.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i]["l"], git_ids[i]);
+
+  // first tag and first release (rc tags are not releases)
+  EXPECT_EQ(one(db(), "SELECT first_tag FROM commits WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");
+  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
+  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE hex(oid) = upper('" + fix_ + "')"), "v6.1");
+
+  // Fixes: resolved by id, by subject when the id is wrong, unknown otherwise
+  auto refs = query(db(), "SELECT r.target, r.state, lower(hex(r.resolved)) AS resolved FROM refs r JOIN commits c ON "
+                          "c.id = r.commit_id ORDER BY c.committer_time, r.line");
+  ASSERT_EQ(refs.size(), 3u);
+  EXPECT_EQ(refs[0]["target"], buggy_.substr(0, 12));
+  EXPECT_EQ(refs[0]["state"], "resolved");
+  EXPECT_EQ(refs[0]["resolved"], buggy_);
+  EXPECT_EQ(refs[1]["state"], "by-subject");
+  EXPECT_EQ(refs[1]["resolved"], first_);
+  EXPECT_EQ(refs[2]["state"], "unknown");
+  EXPECT_EQ(s.refs_unresolved, 1u);
+
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM trailers WHERE key = 'Signed-off-by'"), "4");
+  EXPECT_EQ(one(db(), "SELECT path FROM paths p JOIN commits c ON c.id = p.commit_id WHERE hex(c.oid) = upper('" + wrong_ + "')"),
+            "drivers/virt/coco/tdx-guest.c");
+  EXPECT_EQ(one(db(), "SELECT insertions || '/' || deletions FROM commits WHERE hex(oid) = upper('" + fix_ + "')"), "1/1");
+  EXPECT_EQ(one(db(), "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(one(db(), "PRAGMA user_version"), std::to_string(index::kSchemaVersion));
+}
+
+TEST_F(IndexTest, IncrementalUpToDateAndRewrittenBranch) {
+  build();
+  run_index(repo.dir());
+  auto again = run_index(repo.dir());
+  EXPECT_TRUE(again.up_to_date);
+  EXPECT_EQ(again.new_commits, 0u);
+
+  repo.write("new.c", "x\n");
+  repo.commit("one more");
+  auto more = run_index(repo.dir());
+  EXPECT_FALSE(more.up_to_date);
+  EXPECT_EQ(more.new_commits, 1u);
+  EXPECT_EQ(more.total_commits, 5u);
+
+  // A rebase: two commits rewritten on top of an older base.
+  repo.git("checkout -q -b vendor " + buggy_);
+  repo.write("vendor.c", "vendor\n");
+  repo.commit("vendor patch");
+  EXPECT_EQ(run_index(repo.dir()).new_commits, 1u);
+  repo.git("rebase -q main");
+  auto rebased = run_index(repo.dir());
+  EXPECT_EQ(rebased.new_commits, 1u) << "only the rewritten commit is new";
+  EXPECT_EQ(rebased.total_commits, 7u) << "the pre-rebase commit stays in the index";
+  // The new commit's patch-id equals the old one's: same change.
+  EXPECT_EQ(one(db(), "SELECT count(DISTINCT patch_id) FROM commits WHERE subject = 'vendor patch'"), "1");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE subject = 'vendor patch'"), "2");
+}
+
+TEST_F(IndexTest, NewFixesTargetResolvesOnLaterRun) {
+  repo.write("a.c", "a\n");
+  std::string a = repo.commit("first");
+  repo.git("checkout -q -b other");
+  repo.write("b.c", "b\n");
+  std::string target = repo.commit("the buggy one");
+  repo.git("checkout -q main");
+  repo.write("a.c", "fixed\n");
+  repo.commit("fix\n\nFixes: " + target.substr(0, 12) + " (\"the buggy one\")\n");
+  index::UpdateOptions o;
+  o.revs = {"main"};
+  run_index(repo.dir(), o);
+  EXPECT_EQ(one(db(), "SELECT state FROM refs"), "unknown");
+  o.revs = {"other"};
+  run_index(repo.dir(), o);
+  EXPECT_EQ(one(db(), "SELECT state FROM refs"), "resolved");
+}
+
+TEST_F(IndexTest, MissingBlobIsRecordedAndIndexingGoesOn) {
+  build();
+  repo.write("firmware.bin.txt", "big blob that a mirror left out\n");
+  std::string victim = repo.commit("add firmware");
+  repo.write("after.c", "after\n");
+  repo.commit("after the missing blob");
+  std::string blob = repo.git("rev-parse HEAD~1:firmware.bin.txt").substr(0, 40);
+  sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+  auto s = run_index(repo.dir());
+  EXPECT_EQ(s.total_commits, 6u);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0].commit, victim);
+  EXPECT_NE(s.problems[0].what.find(blob), std::string::npos) << s.problems[0].what;
+  EXPECT_NE(s.problems[0].what.find("firmware.bin.txt"), std::string::npos) << s.problems[0].what;
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE error IS NOT NULL"), "1");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE patch_id IS NOT NULL"), "5");
+  EXPECT_EQ(one(db(), "SELECT subject FROM commits WHERE hex(oid) = upper('" + victim + "')"), "add firmware");
+
+  // The binary: exit 0 with a warning, 1 with --strict.
+  test::Run plain = sh(repo.dir(), test::beaver_binary() + " index --index " + repo.dir() + "/other.sqlite");
+  EXPECT_EQ(plain.code, 0);
+  EXPECT_NE(plain.err.find("warning"), std::string::npos) << plain.err;
+  EXPECT_NE(plain.err.find(victim), std::string::npos) << plain.err;
+  test::Run strict = sh(repo.dir(), test::beaver_binary() + " index --strict --index " + repo.dir() + "/strict.sqlite");
+  EXPECT_EQ(strict.code, 1) << strict.err;
+}
+
+TEST_F(IndexTest, CorruptIndexIsRefusedAndRebuildRecovers) {
+  build();
+  run_index(repo.dir());
+  {
+    std::ofstream f(db(), std::ios::binary | std::ios::trunc);
+    f << std::string(4096, 'x');
+  }
+  sh_ok(repo.dir(), "rm -f .git/beaver/index.sqlite-wal .git/beaver/index.sqlite-shm");
+  try {
+    run_index(repo.dir());
+    FAIL() << "a corrupt index must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("index.sqlite"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--rebuild"), std::string::npos) << e.what();
+  }
+  test::Run r = sh(repo.dir(), test::beaver_binary() + " index");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--rebuild"), std::string::npos) << r.err;
+  index::UpdateOptions o;
+  o.rebuild = true;
+  auto s = run_index(repo.dir(), o);
+  EXPECT_EQ(s.total_commits, 4u);
+}
+
+TEST_F(IndexTest, ForeignSqliteFileIsRefused) {
+  build();
+  std::string path = repo.dir() + "/foreign.sqlite";
+  {
+    index::Database foreign = index::Database::open(path, true);
+    foreign.exec("CREATE TABLE important(x); INSERT INTO important VALUES (42);");
+  }
+  index::UpdateOptions o;
+  o.index_path = path;
+  try {
+    run_index(repo.dir(), o);
+    FAIL() << "a foreign file must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a beaver index"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(one(path, "SELECT count(*) FROM important"), "1") << "the foreign file is left alone";
+}
+
+TEST_F(IndexTest, BadRevisionIsAnInputError) {
+  build();
+  test::Run r = sh(repo.dir(), test::beaver_binary() + " index no-such-branch");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no-such-branch"), std::string::npos) << r.err;
+  test::Run notrepo = sh("/", test::beaver_binary() + " index --repo /proc");
+  EXPECT_EQ(notrepo.code, 2);
+  EXPECT_NE(notrepo.err.find("/proc"), std::string::npos) << notrepo.err;
+}
+
+// Interrupt `beaver index` with SIGKILL in the middle of a run; the next run
+// must resume and end with exactly what a clean run produces.
+TEST(IndexRobustness, KillNineThenResume) {
+  test::TempDir dir;
+  sh_ok(dir.str(), "git init -q -b main .");
+  sh_ok(dir.str(), "git fast-import --quiet", test::random_history(7, 6000));
+  std::string db = dir.str() + "/.git/beaver/index.sqlite";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    execl(test::beaver_binary().c_str(), "beaver", "index", "--repo", dir.str().c_str(), "--batch", "100", "-j", "1",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until some batches are committed, then kill.
+  bool killed_midway = false;
+  for (int i = 0; i < 2000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    std::string n;
+    try {
+      n = one(db, "SELECT count(*) FROM commits");
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (!n.empty() && std::stoi(n) >= 300) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      killed_midway = std::stoi(n) < 6000;
+      break;
+    }
+  }
+  EXPECT_TRUE(killed_midway) << "the kill should land in the middle of the run";
+  test::Run again = sh(dir.str(), test::beaver_binary() + " index --json");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(one(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(one(db, "SELECT count(*) FROM commits"), "6000");
+  EXPECT_EQ(one(db, "SELECT count(DISTINCT oid) FROM commits"), "6000");
+  // Same answer as git for every commit.
+  auto git_ids = test::git_patch_ids(dir.str(), "main");
+  auto rows = query(db, "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) AS l FROM commits WHERE patch_id IS NOT NULL ORDER BY l");
+  ASSERT_EQ(rows.size(), git_ids.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i]["l"], git_ids[i]);
+  test::Run third = sh(dir.str(), test::beaver_binary() + " index --json");
+  EXPECT_NE(third.out.find("\"up_to_date\": true"), std::string::npos) << third.out;
+}
+
+TEST(IndexRobustness, TwoConcurrentRunsTakeTurns) {
+  test::TempDir dir;
+  sh_ok(dir.str(), "git init -q -b main .");
+  sh_ok(dir.str(), "git fast-import --quiet", test::random_history(11, 3000));
+  std::string cmd = test::beaver_binary() + " index --repo " + dir.str();
+  test::Run both = sh(dir.str(), "(" + cmd + " 2>a.err & " + cmd + " 2>b.err & wait %1; r1=$?; wait %2; r2=$?; "
+                                 "echo $r1 $r2; cat a.err b.err)");
+  EXPECT_EQ(both.code, 0);
+  EXPECT_EQ(both.out.substr(0, 4), "0 0\n") << both.out;
+  EXPECT_NE(both.out.find("waiting"), std::string::npos) << "the second run says it waits: " << both.out;
+  std::string db = dir.str() + "/.git/beaver/index.sqlite";
+  EXPECT_EQ(one(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(one(db, "SELECT count(*) FROM commits"), "3000");
+}
+
+}  // namespace
+}  // namespace beaver
