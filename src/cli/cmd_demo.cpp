@@ -1,4 +1,105 @@
+// beaver demo: builds a small kernel-like repository with a vendor branch and
+// runs beaver on it, printing each command as a user would type it.
 #include "cli/commands.h"
+#include "demo/demo.h"
+#include "util/error.h"
+#include "util/process.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
 namespace beaver::cli {
-void setup_demo(CLI::App& app, Context&) { app.add_subcommand("demo", "TODO"); }
+
+namespace {
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "beaver" : p.string();
 }
+
+void step(const std::string& title, const std::vector<std::string>& args, const std::string& cwd, bool color,
+          const std::string& shown = {}) {
+  fmt::print("\n{}\n", paint("== " + title, "1", color));
+  std::string line = shown;
+  if (line.empty())
+    for (std::size_t i = 0; i < args.size(); ++i) line += (i ? " " : "") + (i == 0 ? std::string("beaver") : args[i]);
+  fmt::print("{}\n", paint("$ " + line, "36", color));
+  std::fflush(stdout);
+  ProcessOptions po;
+  po.cwd = cwd;
+  ProcessResult r = run_process(args, po);
+  fmt::print("{}", r.out);
+  if (!r.err.empty()) fmt::print("{}", r.err);
+  if (r.exit_code != 0 && r.exit_code != 1) throw Error("demo step '{}' failed with exit code {}", line, r.exit_code);
+}
+
+}  // namespace
+
+void setup_demo(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string dir;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("demo", "Build a small kernel-like repository with a vendor branch and show beaver on it");
+  cmd->add_option("--dir", o->dir, "Where to create the demo repository (default: a new directory under $TMPDIR)");
+  cmd->footer(
+      "The repository has an upstream (main: v6.8, v6.9-rc1, v6.9), a vendor branch vendor/snp with\n"
+      "five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
+      "posted but not merged, vendor-only) and a stable branch linux-6.8.y with a backport. It is\n"
+      "kept afterwards, so you can run beaver on it yourself.\n\n"
+      "Examples:\n"
+      "  beaver demo\n"
+      "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3");
+  cmd->callback([o, &ctx] {
+    std::string dir = o->dir;
+    if (dir.empty()) {
+      const char* tmp = std::getenv("TMPDIR");
+      std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/beaver-demo-XXXXXX";
+      std::vector<char> buf(tmpl.begin(), tmpl.end());
+      buf.push_back('\0');
+      if (!mkdtemp(buf.data())) throw Error("cannot create a directory under {}", tmpl);
+      dir = buf.data();
+    }
+    bool color = use_color(stdout);
+    demo::DemoRepo d = demo::build(dir);
+    std::string exe = self_exe();
+    fmt::print("{}\n", paint("beaver demo: a kernel-like repository in " + d.dir, "1", color));
+    fmt::print("  upstream {} (v6.8 -> v6.9), vendor branch {} (5 patches on v6.8), stable branch {}\n", d.upstream,
+               d.vendor, d.stable);
+    step("Index every branch and tag (patch-ids, trailers, first release of each commit)",
+         {exe, "index", "--repo", d.dir}, d.dir, color);
+    step("What beaver knows about the vendor patches", {exe, "log", "--repo", d.dir, d.base + ".." + d.vendor}, d.dir,
+         color);
+    step("Upstream since v6.8: Fixes: resolved to the commit they fix, first release of each",
+         {exe, "log", "--repo", d.dir, d.base + ".." + d.upstream}, d.dir, color);
+    step("Patch-ids, the same as git log -p | git patch-id --stable", {exe, "patch-id", "--repo", d.dir, d.base + ".." + d.vendor},
+         d.dir, color);
+    ProcessOptions po;
+    po.cwd = d.dir;
+    ProcessResult g = run_process({"sh", "-c", "git log -p --no-merges " + d.base + ".." + d.vendor + " | git patch-id --stable | sort"}, po);
+    ProcessResult b = run_process({exe, "patch-id", d.base + ".." + d.vendor}, po);
+    std::vector<std::string> lines;
+    std::string sorted;
+    {
+      std::size_t pos = 0;
+      while (pos < b.out.size()) {
+        auto nl = b.out.find('\n', pos);
+        lines.push_back(b.out.substr(pos, nl - pos + 1));
+        pos = nl + 1;
+      }
+      std::sort(lines.begin(), lines.end());
+      for (auto& l : lines) sorted += l;
+    }
+    fmt::print("{}\n", sorted == g.out ? paint("identical to git patch-id --stable", "32", color)
+                                       : paint("DIFFERENT from git patch-id --stable", "31", color));
+    fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  beaver log -n 3 --format json\n", d.dir, d.dir);
+    if (sorted != g.out) ctx.exit_code = kExitFound;
+  });
+}
+
+}  // namespace beaver::cli

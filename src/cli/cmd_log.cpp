@@ -1,4 +1,144 @@
+// beaver log: what the index knows about commits.
 #include "cli/commands.h"
+#include "cli/output.h"
+#include "git/repository.h"
+#include "index/index.h"
+#include "index/query.h"
+#include "util/error.h"
+#include "util/term.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 namespace beaver::cli {
-void setup_log(CLI::App& app, Context&) { app.add_subcommand("log", "TODO"); }
+
+namespace {
+
+nlohmann::json to_json(const index::CommitRecord& r) {
+  nlohmann::json j;
+  j["commit"] = r.oid;
+  j["subject"] = r.subject;
+  j["author"] = {{"name", r.author_name}, {"email", r.author_email}, {"time", r.author_time}};
+  j["parents"] = r.parents;
+  j["merge"] = r.merge;
+  j["patch_id"] = r.patch_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.patch_id);
+  j["first_tag"] = r.first_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.first_tag);
+  j["release"] = r.first_release.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.first_release);
+  j["diffstat"] = {{"files", r.files}, {"insertions", r.insertions}, {"deletions", r.deletions}};
+  j["paths"] = r.paths;
+  j["refs"] = nlohmann::json::array();
+  for (auto& ref : r.refs)
+    j["refs"].push_back({{"kind", ref.kind},
+                         {"target", ref.target},
+                         {"subject", ref.subject},
+                         {"state", ref.state},
+                         {"resolved", ref.resolved.empty() ? nlohmann::json(nullptr) : nlohmann::json(ref.resolved)},
+                         {"line", ref.line}});
+  j["trailers"] = nlohmann::json::array();
+  for (auto& [k, v] : r.trailers) j["trailers"].push_back({{"key", k}, {"value", v}});
+  j["same_patch_id"] = r.same_patch_id;
+  j["same_change"] = r.same_change;
+  j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
+  return j;
 }
+
+std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
+
+}  // namespace
+
+void setup_log(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::string index;
+    std::vector<std::string> revs;
+    std::string format = "text";
+    int max = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("log", "Show what the index knows about commits (patch-id, release, Fixes:, backports)");
+  cmd->add_option("--repo", o->repo, "Repository (work tree, .git or bare)")->capture_default_str();
+  cmd->add_option("--index", o->index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+  add_format_option(cmd, o->format, {"text", "json", "markdown"});
+  cmd->add_option("-n,--max-count", o->max, "Show at most N commits (newest first)");
+  cmd->add_option("revisions", o->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)");
+  cmd->footer(
+      "Reads the index only (run `beaver index` first); newest commits first.\n\n"
+      "Examples:\n"
+      "  beaver log -n 5\n"
+      "  beaver log v6.11..v6.12 --format json | jq '.commits[] | select(.refs[].kind == \"fixes\")'\n"
+      "  beaver log --format markdown snp-vendor ^v6.8");
+  cmd->callback([o, &ctx] {
+    git::Repository repo = git::Repository::open(o->repo);
+    std::string path = o->index.empty() ? index::default_index_path(repo) : o->index;
+    index::Database db = index::open_for_reading(path);
+    index::Reader reader(db);
+    std::vector<std::string> revs = o->revs;
+    if (revs.empty()) revs.push_back("HEAD");
+    std::vector<git::Oid> commits = repo.walk(repo.resolve(revs));
+    std::reverse(commits.begin(), commits.end());
+    if (o->max >= 0 && commits.size() > std::size_t(o->max)) commits.resize(std::size_t(o->max));
+    std::vector<index::CommitRecord> records;
+    std::vector<std::string> missing;
+    for (auto& c : commits) {
+      auto r = reader.commit(c);
+      if (r) records.push_back(std::move(*r));
+      else missing.push_back(c.hex());
+    }
+    if (o->format == "json") {
+      nlohmann::json j;
+      j["commits"] = nlohmann::json::array();
+      for (auto& r : records) j["commits"].push_back(to_json(r));
+      j["not_indexed"] = missing;
+      print_json(j);
+    } else if (o->format == "markdown") {
+      fmt::print("| commit | subject | patch-id | release | references |\n|---|---|---|---|---|\n");
+      for (auto& r : records) {
+        std::string refs;
+        for (auto& ref : r.refs)
+          refs += fmt::format("{}{} `{}` ({})", refs.empty() ? "" : "<br>", ref.kind, ref.target, ref.state);
+        for (auto& s : r.same_patch_id) refs += fmt::format("{}same patch as `{}`", refs.empty() ? "" : "<br>", short_id(s));
+        for (auto& s : r.same_change) refs += fmt::format("{}same change as `{}`", refs.empty() ? "" : "<br>", short_id(s));
+        fmt::print("| `{}` | {} | `{}` | {} | {} |\n", short_id(r.oid), markdown_escape(r.subject),
+                   r.patch_id.empty() ? "-" : short_id(r.patch_id), r.first_release.empty() ? "-" : r.first_release, refs);
+      }
+    } else {
+      bool color = use_color(stdout);
+      for (auto& r : records) {
+        fmt::print("{}  {}{}\n", paint(short_id(r.oid), "33", color), safe_text(r.subject),
+                   r.first_release.empty() ? "" : "  " + paint("(" + r.first_release + ")", "36", color));
+        if (r.merge) {
+          fmt::print("    merge\n");
+        } else {
+          fmt::print("    patch-id {}  {} file(s) +{} -{}{}\n", r.patch_id.empty() ? "-" : short_id(r.patch_id),
+                     r.files, r.insertions, r.deletions, r.by_git ? "  (rendered by git)" : "");
+        }
+        for (auto& ref : r.refs) {
+          std::string st = ref.state == "resolved" || ref.state == "by-subject"
+                               ? paint(ref.state, "32", color) + " -> " + short_id(ref.resolved)
+                               : paint(ref.state, "31", color);
+          fmt::print("    {} {}{} : {}\n", ref.kind, ref.target.empty() ? "?" : ref.target,
+                     ref.subject.empty() ? "" : " (\"" + safe_text(ref.subject) + "\")", st);
+        }
+        for (auto& s : r.same_patch_id) {
+          auto other = git::Oid::from_hex(s);
+          auto rec = other ? reader.commit(*other) : std::nullopt;
+          fmt::print("    {} {}{}\n", paint("same patch as", "32", color), short_id(s),
+                     rec && !rec->first_release.empty() ? " (" + rec->first_release + ")" : "");
+        }
+        for (auto& s : r.same_change) {
+          auto other = git::Oid::from_hex(s);
+          auto rec = other ? reader.commit(*other) : std::nullopt;
+          fmt::print("    {} {}{}\n", paint("same change, other context:", "35", color), short_id(s),
+                     rec && !rec->first_release.empty() ? " (" + rec->first_release + ")" : "");
+        }
+        if (!r.error.empty()) fmt::print("    {} {}\n", paint("error:", "31", color), r.error);
+      }
+      if (!missing.empty())
+        fmt::print(stderr, "beaver: {} commit(s) are not in the index; run `beaver index`\n", missing.size());
+    }
+    (void)ctx;
+  });
+}
+
+}  // namespace beaver::cli

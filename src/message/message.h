@@ -47,7 +47,8 @@
 //    commit X)", "[fixed a conflict]") count towards git's 25% rule but are
 //    not listed in `trailers` (like --only-trailers); backport references in
 //    them are found by the ref scan below;
-//  * '#' lines inside the block are comments and ignored;
+//  * '#' lines inside the block are comments: ignored, and they end a
+//    continuation;
 //  * as in git, a scissors line ("# ---...--- >8 ---...---") and what follows
 //    it, and a trailing run of comment lines, empty lines and old-style
 //    "Conflicts:" blocks (tab-indented paths, appended by old git

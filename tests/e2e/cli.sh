@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# End to end: every command has --help with examples; usage errors exit 2
+# with a message; patch-id equals git's on this very repository's history
+# when it is a git checkout.
+set -euo pipefail
+beaver=$1
+fail() { echo "FAIL: $*"; exit 1; }
+"$beaver" --help | grep -q "Examples:" || fail "beaver --help has no examples"
+for cmd in index patch-id log demo; do
+  "$beaver" "$cmd" --help | grep -q "Examples:" || fail "beaver $cmd --help has no examples"
+done
+set +e
+"$beaver" no-such-command >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "unknown command: exit $rc"
+"$beaver" patch-id --repo /nonexistent HEAD >/dev/null 2>"${TMPDIR:-/tmp}/beaver-cli-err"; rc=$?
+[ "$rc" = 2 ] || fail "bad --repo: exit $rc"
+grep -q "/nonexistent" "${TMPDIR:-/tmp}/beaver-cli-err" || fail "bad --repo: message does not name the path"
+"$beaver" index --batch 0 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "--batch 0: exit $rc"
+set -e
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b
+git init -q -b main .
+for i in 1 2 3; do echo "$i" > "f$i"; git add .; git commit -qm "c$i"; done
+[ "$("$beaver" patch-id | sort)" = "$(git log -p --no-merges | git patch-id --stable | sort)" ] || fail "patch-id != git"
+# No colour and no progress bar when not on a terminal.
+"$beaver" index 2>&1 | grep -q $'\033' && fail "escape codes in a pipe"
+echo "cli: ok"
