@@ -293,7 +293,7 @@ TEST(IndexRobustness, TwoConcurrentRunsTakeTurns) {
   sh_ok(dir.str(), "git init -q -b main .");
   sh_ok(dir.str(), "git fast-import --quiet", test::random_history(11, 3000));
   std::string cmd = test::beaver_binary() + " index --repo " + dir.str();
-  test::Run both = sh(dir.str(), "(" + cmd + " 2>a.err & " + cmd + " 2>b.err & wait %1; r1=$?; wait %2; r2=$?; "
+  test::Run both = sh(dir.str(), "(" + cmd + " 2>a.err & p1=$!; " + cmd + " 2>b.err & p2=$!; wait $p1; r1=$?; wait $p2; r2=$?; "
                                  "echo $r1 $r2; cat a.err b.err)");
   EXPECT_EQ(both.code, 0);
   EXPECT_EQ(both.out.substr(0, 4), "0 0\n") << both.out;

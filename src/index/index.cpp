@@ -8,6 +8,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -52,7 +56,9 @@ public:
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw Error("{}: cannot create the lock file: {}", path, std::strerror(errno));
     if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (on_wait) on_wait(fmt::format("another beaver index is updating {}; waiting for it to finish", path));
+      if (on_wait)
+        on_wait(fmt::format("another beaver index is updating {}; waiting for it to finish",
+                            path.substr(0, path.size() - std::string_view(".lock").size())));
       while (flock(fd_, LOCK_EX) != 0)
         if (errno != EINTR) throw Error("{}: cannot lock: {}", path, std::strerror(errno));
     }
@@ -355,7 +361,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) throw Error("{}: cannot create its directory: {}", path, ec.message());
-  LockFile lock(path + ".lock", options.on_wait);
+  LockFile file_lock(path + ".lock", options.on_wait);
   if (options.rebuild)
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
 
@@ -430,29 +436,81 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
                   commits.end());
   }
 
+  // Batches are written by a thread of their own while the next batch is
+  // scanned; at most two wait, so memory stays bounded.
   Writer writer(db);
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::vector<git::ScanResult>> queue;
+  bool finished = false;
+  std::exception_ptr write_error;
+  std::thread write_thread([&] {
+    git::Repository own = git::Repository::open(repo.git_dir());
+    for (;;) {
+      std::vector<git::ScanResult> chunk;
+      {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return !queue.empty() || finished; });
+        if (queue.empty()) return;
+        chunk = std::move(queue.front());
+        queue.pop_front();
+      }
+      bool failed;
+      {
+        std::lock_guard guard(mutex);
+        failed = write_error != nullptr;
+      }
+      cv.notify_all();
+      if (failed) continue;  // drain: the scan stops at its next batch
+      try {
+        Transaction tx(db);
+        for (auto& r : chunk) {
+          git::CommitInfo info;
+          try {
+            info = own.commit_info(r.commit);
+          } catch (const Error& e) {
+            info.id = r.commit;
+            if (r.error.empty()) r.error = e.what();
+          }
+          writer.write(info, r);
+          summary.by_git += r.by_git;
+          if (!r.error.empty()) summary.problems.push_back({r.commit.hex(), r.error});
+        }
+        tx.commit();
+        summary.new_commits += chunk.size();
+      } catch (...) {
+        std::lock_guard guard(mutex);
+        write_error = std::current_exception();
+      }
+    }
+  });
   git::ScanOptions so;
   so.threads = options.threads;
   so.chunk_size = options.batch;
   so.on_progress = options.on_progress;
   so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
-    Transaction tx(db);
-    for (auto& r : chunk) {
-      git::CommitInfo info;
-      try {
-        info = repo.commit_info(r.commit);
-      } catch (const Error& e) {
-        info.id = r.commit;
-        if (r.error.empty()) r.error = e.what();
-      }
-      writer.write(info, r);
-      summary.by_git += r.by_git;
-      if (!r.error.empty()) summary.problems.push_back({r.commit.hex(), r.error});
-    }
-    tx.commit();
-    summary.new_commits += chunk.size();
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return queue.size() < 2; });
+    if (write_error) std::rethrow_exception(write_error);
+    queue.push_back(std::move(chunk));
+    cv.notify_all();
   };
-  git::scan(repo, commits, so);
+  auto stop_writer = [&] {
+    {
+      std::lock_guard lock(mutex);
+      finished = true;
+    }
+    cv.notify_all();
+    write_thread.join();
+  };
+  try {
+    git::scan(repo, commits, so);
+  } catch (...) {
+    stop_writer();
+    throw;
+  }
+  stop_writer();
+  if (write_error) std::rethrow_exception(write_error);
 
   {
     Transaction tx(db);
