@@ -228,6 +228,29 @@ TEST_F(IndexTest, ForeignSqliteFileIsRefused) {
   EXPECT_EQ(one(path, "SELECT count(*) FROM important"), "1") << "the foreign file is left alone";
 }
 
+TEST_F(IndexTest, NonUtf8MessagesAndMalformedTrailers) {
+  repo.write("a.c", "a\n");
+  // git converts a non-UTF-8 message to UTF-8 unless an encoding is declared.
+  sh_ok(repo.dir(), "git add -A && git -c i18n.commitEncoding=ISO-8859-1 commit -q -F -",
+        "caf\xe9: r\xe9sum\xe9 in Latin-1\n\nFixes:\nFixes: zzzz (no id here)\nFixes: (\"only a subject\")\n"
+        "Signed-off-by: Ren\xe9 <rene@example.org>\n");
+  auto s = run_index(repo.dir());
+  EXPECT_EQ(s.total_commits, 1u);
+  EXPECT_EQ(one(db(), "SELECT hex(subject) FROM commits"), "636166E93A2072E973756DE920696E204C6174696E2D31");
+  auto states = query(db(), "SELECT state FROM refs ORDER BY line");
+  ASSERT_EQ(states.size(), 3u);
+  EXPECT_EQ(states[0]["state"], "malformed");
+  EXPECT_EQ(states[1]["state"], "malformed");
+  EXPECT_EQ(states[2]["state"], "unknown") << "a subject without an id is looked up, and found nowhere";
+  // JSON output stays valid UTF-8.
+  test::Run r = sh(repo.dir(), test::beaver_binary() + " log --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("caf\xef\xbf\xbd: r\xef\xbf\xbdsum"), std::string::npos) << r.out;
+  test::Run text = sh(repo.dir(), test::beaver_binary() + " log");
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("malformed"), std::string::npos) << text.out;
+}
+
 TEST_F(IndexTest, BadRevisionIsAnInputError) {
   build();
   test::Run r = sh(repo.dir(), test::beaver_binary() + " index no-such-branch");

@@ -226,6 +226,28 @@ TEST_F(PatchIdRepo, RangesAndRevisionSyntax) {
   auto all = test::git_patch_ids(repo.dir(), "--all");
   EXPECT_EQ(beaver_ids(repo.dir(), {"^v1", "HEAD"}), test::git_patch_ids(repo.dir(), "v1..HEAD"));
   EXPECT_EQ(beaver_ids(repo.dir(), {"--all"}), all);
+  repo.git("checkout -q -b topic HEAD~4");
+  repo.write("topic.txt", "topic\n");
+  repo.commit("on topic");
+  expect_same_as_git("main...topic");
+  // A bare clone answers the same.
+  test::TempDir bare;
+  sh_ok(bare.str(), "git clone -q --bare " + test::quote(repo.dir()) + " repo.git");
+  EXPECT_EQ(beaver_ids(bare.str() + "/repo.git", {"main~3..main"}), test::git_patch_ids(repo.dir(), "main~3..main"));
+}
+
+TEST_F(PatchIdRepo, HugeFileAndLongLines) {
+  std::string big;
+  for (int i = 0; i < 40000; ++i) big += "\tvalue_" + std::to_string(i % 977) + " = " + std::to_string(i) + ";\n";
+  repo.write("huge.c", big);
+  repo.write("long.txt", std::string(300000, 'x') + "\n");
+  repo.commit("huge files");
+  std::string changed = big;
+  for (int i = 0; i < 200; ++i) changed.insert(changed.size() / 200 * std::size_t(i), "\tinserted();\n");
+  repo.write("huge.c", changed);
+  repo.write("long.txt", std::string(300000, 'y') + "\n");
+  repo.commit("edit them");
+  expect_same_as_git("HEAD");
 }
 
 TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {

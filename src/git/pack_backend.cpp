@@ -901,14 +901,6 @@ private:
           git_odb_backend_data_free(be, buf);
           return rc;
         }
-        // The result is likely the base of what is read next: keep a copy.
-        if (cache_final_ && cache_.fits(res_size)) {
-          Buffer copy;
-          if (copy.allocate(res_size + 1)) {
-            std::memcpy(copy.data(), buf, res_size + 1);
-            cache_.put({f.pack->id, f.offset}, copy, res_size, base_type);
-          }
-        }
         return done(buf, res_size, base_type, out_data, out_len, out_type);
       }
       Buffer res;
@@ -999,7 +991,6 @@ private:
   timespec mtime_{};
   bool have_mtime_ = false;
   DeltaCache cache_;
-  bool cache_final_ = getenv("PB_NOFINAL") == nullptr;
   z_stream zs_{};
   bool zinit_ = false;
   std::vector<Frame> chain_;
