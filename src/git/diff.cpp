@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstring>
 #include <unordered_set>
 
@@ -17,20 +18,44 @@ void append_mode(std::string& out, const char* what, std::uint32_t mode) {
   out += fmt::format("{} {:06o}\n", what, mode);
 }
 
+struct Emit {
+  std::string* out;
+  std::string old_name, new_name;
+  bool headed;
+};
+
+int on_hunk(const git_diff_delta*, const git_diff_hunk* hunk, void* payload) {
+  auto* e = static_cast<Emit*>(payload);
+  std::string& out = *e->out;
+  if (!e->headed) {
+    out += "--- ";
+    out += e->old_name;
+    out += "\n+++ ";
+    out += e->new_name;
+    out += '\n';
+    e->headed = true;
+  }
+  char buf[96];
+  int n = std::snprintf(buf, sizeof buf, "@@ -%d,%d +%d,%d @@\n", hunk->old_start, hunk->old_lines, hunk->new_start,
+                        hunk->new_lines);
+  out.append(buf, std::size_t(n));
+  return 0;
+}
+
 int on_line(const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
-  auto* out = static_cast<std::string*>(payload);
+  std::string& out = *static_cast<Emit*>(payload)->out;
   switch (line->origin) {
     case GIT_DIFF_LINE_CONTEXT:
     case GIT_DIFF_LINE_ADDITION:
     case GIT_DIFF_LINE_DELETION:
-      out->push_back(line->origin);
-      out->append(line->content, line->content_len);
-      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out->push_back('\n');
+      out.push_back(line->origin);
+      out.append(line->content, line->content_len);
+      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out.push_back('\n');
       break;
     case GIT_DIFF_LINE_CONTEXT_EOFNL:
     case GIT_DIFF_LINE_ADD_EOFNL:
     case GIT_DIFF_LINE_DEL_EOFNL:
-      out->append("\\ No newline at end of file\n");
+      out.append("\\ No newline at end of file\n");
       break;
     default:
       break;
@@ -279,46 +304,25 @@ DiffRender render_diff(git_repository* repo, const Oid& id) {
     out += fmt::format("index {}..{}\n", ha, hb);
     bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
     if (same) continue;  // a mode change only: no hunks
-    git_patch* patch_raw = nullptr;
+    // Lines are streamed into the text as xdiff emits them; the "---"/"+++"
+    // lines only appear when there is a hunk, as in git.
+    Emit emit{&out, d.status == GIT_DELTA_ADDED ? std::string("/dev/null") : qa,
+              d.status == GIT_DELTA_DELETED ? std::string("/dev/null") : qb, false};
     int rc;
     if (a.text.empty() && b.text.empty()) {
-      // From blob objects, whose ids are known: git_patch_from_buffers would
+      // From blob objects, whose ids are known: the buffer variant would
       // hash both contents again only to fill in ids nobody reads.
-      rc = git_patch_from_blobs(&patch_raw, a.blob.get(), d.old_path.c_str(), b.blob.get(), d.new_path.c_str(), &opts);
+      rc = git_diff_blobs(a.blob.get(), d.old_path.c_str(), b.blob.get(), d.new_path.c_str(), &opts, nullptr,
+                          nullptr, on_hunk, on_line, &emit);
     } else {
-      rc = git_patch_from_buffers(&patch_raw, a.present ? a.data() : nullptr, a.present ? a.size() : 0,
-                                  d.old_path.c_str(), b.present ? b.data() : nullptr, b.present ? b.size() : 0,
-                                  d.new_path.c_str(), &opts);
+      rc = git_diff_buffers(a.present ? a.data() : nullptr, a.present ? a.size() : 0, d.old_path.c_str(),
+                            b.present ? b.data() : nullptr, b.present ? b.size() : 0, d.new_path.c_str(), &opts,
+                            nullptr, nullptr, on_hunk, on_line, &emit);
     }
     if (rc != 0) {
       r.error = fmt::format("{}: {}", d.new_path, last_error());
       r.text.clear();
       return r;
-    }
-    PatchPtr patch(patch_raw);
-    std::size_t nh = git_patch_num_hunks(patch_raw);
-    if (nh == 0) continue;
-    out += "--- ";
-    out += d.status == GIT_DELTA_ADDED ? std::string("/dev/null") : qa;
-    out += "\n+++ ";
-    out += d.status == GIT_DELTA_DELETED ? std::string("/dev/null") : qb;
-    out += '\n';
-    for (std::size_t h = 0; h < nh; ++h) {
-      const git_diff_hunk* hunk = nullptr;
-      std::size_t lines = 0;
-      if (git_patch_get_hunk(&hunk, &lines, patch_raw, h) != 0) {
-        r.error = last_error();
-        return r;
-      }
-      out += fmt::format("@@ -{},{} +{},{} @@\n", hunk->old_start, hunk->old_lines, hunk->new_start, hunk->new_lines);
-      for (std::size_t l = 0; l < lines; ++l) {
-        const git_diff_line* line = nullptr;
-        if (git_patch_get_line_in_hunk(&line, patch_raw, h, l) != 0) {
-          r.error = last_error();
-          return r;
-        }
-        on_line(nullptr, hunk, line, &out);
-      }
     }
   }
   return r;
