@@ -236,16 +236,23 @@ TEST_F(IndexTest, NonUtf8MessagesAndMalformedTrailers) {
         "Signed-off-by: Ren\xe9 <rene@example.org>\n");
   auto s = run_index(repo.dir());
   EXPECT_EQ(s.total_commits, 1u);
-  EXPECT_EQ(one(db(), "SELECT hex(subject) FROM commits"), "636166E93A2072E973756DE920696E204C6174696E2D31");
+  // Declared Latin-1: converted to UTF-8 as git log shows it.
+  EXPECT_EQ(one(db(), "SELECT subject FROM commits"), "caf\xc3\xa9: r\xc3\xa9sum\xc3\xa9 in Latin-1");
   auto states = query(db(), "SELECT state FROM refs ORDER BY line");
   ASSERT_EQ(states.size(), 3u);
   EXPECT_EQ(states[0]["state"], "malformed");
   EXPECT_EQ(states[1]["state"], "malformed");
   EXPECT_EQ(states[2]["state"], "unknown") << "a subject without an id is looked up, and found nowhere";
-  // JSON output stays valid UTF-8.
-  test::Run r = sh(repo.dir(), test::beaver_binary() + " log --format json");
+  // Undeclared Latin-1 (old git, other tools) stays as stored; JSON output replaces it and stays valid UTF-8.
+  std::string tree = repo.git("rev-parse HEAD^{tree}").substr(0, 40);
+  std::string raw = sh_ok(repo.dir(), "git hash-object -t commit -w --stdin",
+                          "tree " + tree + "\nauthor A <a@b> 1700000000 +0000\ncommitter A <a@b> 1700000000 +0000\n\n"
+                          "na\xefve latin-1\n").substr(0, 40);
+  repo.git("update-ref refs/heads/raw " + raw);
+  run_index(repo.dir());
+  test::Run r = sh(repo.dir(), test::beaver_binary() + " log --format json raw");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("caf\xef\xbf\xbd: r\xef\xbf\xbdsum"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("na\xef\xbf\xbdve latin-1"), std::string::npos) << r.out;
   test::Run text = sh(repo.dir(), test::beaver_binary() + " log");
   EXPECT_EQ(text.code, 0);
   EXPECT_NE(text.out.find("malformed"), std::string::npos) << text.out;

@@ -4,7 +4,9 @@
 #include "util/process.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <iconv.h>
 #include <malloc.h>
 #include <mutex>
 
@@ -146,6 +148,37 @@ std::vector<Oid> Repository::walk(const RevisionSet& revs) const {
   return out;
 }
 
+namespace {
+// Like git log: a message whose commit declares another encoding is shown in
+// UTF-8. Bytes iconv cannot convert are kept as they are.
+std::string to_utf8(const std::string& text, const char* encoding) {
+  iconv_t cd = iconv_open("UTF-8", encoding);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return text;
+  std::string out(text.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(text.data());
+  std::size_t in_left = text.size();
+  char* dst = out.data();
+  std::size_t out_left = out.size();
+  while (in_left > 0) {
+    if (iconv(cd, &in, &in_left, &dst, &out_left) != static_cast<std::size_t>(-1)) break;
+    if (errno != EILSEQ && errno != EINVAL) break;
+    if (out_left == 0) break;
+    *dst++ = *in++;  // keep the byte
+    --in_left;
+    --out_left;
+  }
+  iconv_close(cd);
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+bool is_utf8_name(std::string_view e) {
+  std::string l;
+  for (char c : e) l += char(std::tolower(static_cast<unsigned char>(c)));
+  return l == "utf-8" || l == "utf8";
+}
+}  // namespace
+
 CommitInfo Repository::commit_info(const Oid& id) const {
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo_.get(), &id.raw) != 0)
@@ -167,6 +200,12 @@ CommitInfo Repository::commit_info(const Oid& id) const {
   info.committer = person(git_commit_committer(raw));
   const char* msg = git_commit_message_raw(raw);
   info.message = msg ? msg : "";
+  if (const char* enc = git_commit_message_encoding(raw); enc && !is_utf8_name(enc)) {
+    info.encoding = enc;
+    info.message = to_utf8(info.message, enc);
+    info.author.name = to_utf8(info.author.name, enc);
+    info.committer.name = to_utf8(info.committer.name, enc);
+  }
   return info;
 }
 

@@ -66,7 +66,9 @@ struct CommitInfo {
   Oid id;
   std::vector<Oid> parents;
   Person author, committer;
-  std::string message;  // raw, as stored (may be any bytes)
+  std::string message;   // as git log shows it: converted to UTF-8 when the commit declares another
+                         // encoding, else the stored bytes (which may be any bytes)
+  std::string encoding;  // the commit's declared encoding when it is not UTF-8
 };
 
 class Repository {
