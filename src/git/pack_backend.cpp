@@ -18,7 +18,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -49,6 +48,15 @@ inline std::uint32_t be32(const std::uint8_t* p) {
          std::uint32_t(p[3]);
 }
 inline std::uint64_t be64(const std::uint8_t* p) { return (std::uint64_t(be32(p)) << 32) | be32(p + 4); }
+
+// memcmp over two raw oids, the first 8 bytes compared as one integer.
+inline int cmp_oid(const std::uint8_t* a, const std::uint8_t* b) {
+  std::uint64_t x, y;
+  std::memcpy(&x, a, 8);
+  std::memcpy(&y, b, 8);
+  if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  return std::memcmp(a + 8, b + 8, kOidSize - 8);
+}
 
 std::string hex(const std::uint8_t* raw) {
   git_oid o;
@@ -169,7 +177,7 @@ struct Pack {
     auto [lo, hi] = bucket(oid[0]);
     while (lo < hi) {
       std::uint32_t mid = lo + (hi - lo) / 2;
-      int c = std::memcmp(name(mid), oid, kOidSize);
+      int c = cmp_oid(name(mid), oid);
       if (c == 0) {
         pos = mid;
         return true;
@@ -187,7 +195,7 @@ struct Pack {
     auto [lo, hi] = bucket(key[0]);
     while (lo < hi) {
       std::uint32_t mid = lo + (hi - lo) / 2;
-      if (std::memcmp(name(mid), key, kOidSize) < 0)
+      if (cmp_oid(name(mid), key) < 0)
         lo = mid + 1;
       else
         hi = mid;
@@ -287,19 +295,11 @@ LoadResult load_pack(const std::string& idx_path, Pack& p) {
 struct CacheKey {
   std::uint32_t pack;
   std::uint64_t offset;
-  bool operator==(const CacheKey& o) const { return pack == o.pack && offset == o.offset; }
-};
-struct CacheKeyHash {
-  std::size_t operator()(const CacheKey& k) const {
-    std::uint64_t x = k.offset ^ (std::uint64_t(k.pack) << 48);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return static_cast<std::size_t>(x);
-  }
 };
 
-// LRU of resolved objects, bounded in bytes.
+// LRU of resolved objects, bounded in bytes. Open addressing (linear
+// probing) over (pack, offset) keys held in the slots themselves, entries in
+// a slab linked by index: a lookup that misses touches one cache line.
 class DeltaCache {
 public:
   struct Entry {
@@ -307,71 +307,130 @@ public:
     Buffer buf;
     std::size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
-    Entry* prev = nullptr;
-    Entry* next = nullptr;
+    std::uint32_t prev = kNil, next = kNil;
   };
 
-  explicit DeltaCache(std::size_t limit) : limit_(limit) { head_.prev = head_.next = &head_; }
-  DeltaCache(const DeltaCache&) = delete;
-  DeltaCache& operator=(const DeltaCache&) = delete;
+  explicit DeltaCache(std::size_t limit) : limit_(limit) { slots_.resize(1024); }
 
-  // The entry, now most recently used; null when absent.
+  // The entry, now most recently used; null when absent. Valid until the
+  // next put (entries move); its buffer stays valid until it is evicted.
   const Entry* get(const CacheKey& k) {
-    if (map_.empty()) return nullptr;
-    auto it = map_.find(k);
-    if (it == map_.end()) return nullptr;
-    Entry* e = &it->second;
-    unlink(e);
-    push_front(e);
-    return e;
+    if (count_ == 0) return nullptr;
+    std::size_t i = find(k);
+    if (slots_[i].entry == kNil) return nullptr;
+    std::uint32_t e = slots_[i].entry;
+    if (e != head_) {
+      unlink(e);
+      push_front(e);
+    }
+    return &entries_[e];
   }
 
   // Whether an object of `size` bytes would be kept.
   bool fits(std::size_t size) const { return size <= limit_ && limit_ - size >= kCacheEntryOverhead; }
 
-  // Takes `buf` (holding size + 1 bytes) when the object fits; evicts the
-  // least recently used entries to make room. Never evicts the new entry.
-  // Returns the stored entry or null (then `buf` is untouched).
-  const Entry* put(const CacheKey& k, Buffer& buf, std::size_t size, git_object_t type) {
-    if (!fits(size)) return nullptr;
+  // Takes `buf` (holding size + 1 bytes) when the object fits and the key is
+  // new, evicting the least recently used entries to make room (never the
+  // new one). Returns whether it was stored (else `buf` is untouched).
+  bool put(const CacheKey& k, Buffer& buf, std::size_t size, git_object_t type) {
+    if (!fits(size) || (count_ && slots_[find(k)].entry != kNil)) return false;
     const std::size_t cost = size + kCacheEntryOverhead;
-    while (used_ + cost > limit_ && head_.prev != &head_) evict(head_.prev);
-    auto [it, inserted] = map_.try_emplace(k);
-    Entry* e = &it->second;
-    if (!inserted) {
-      unlink(e);
-      used_ -= e->size + kCacheEntryOverhead;
+    while (used_ + cost > limit_ && tail_ != kNil) evict(tail_);
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    std::uint32_t e;
+    if (!free_.empty()) {
+      e = free_.back();
+      free_.pop_back();
+    } else {
+      e = static_cast<std::uint32_t>(entries_.size());
+      entries_.emplace_back();
     }
-    e->key = k;
-    e->buf = std::move(buf);
-    e->size = size;
-    e->type = type;
+    Entry& en = entries_[e];
+    en.key = k;
+    en.buf = std::move(buf);
+    en.size = size;
+    en.type = type;
+    std::size_t i = find(k);
+    slots_[i] = {k.offset, k.pack, e};
+    ++count_;
     used_ += cost;
     push_front(e);
-    return e;
+    return true;
   }
 
   std::size_t used() const { return used_; }
 
 private:
-  void unlink(Entry* e) {
-    e->prev->next = e->next;
-    e->next->prev = e->prev;
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+  struct Slot {
+    std::uint64_t offset = 0;
+    std::uint32_t pack = 0;
+    std::uint32_t entry = kNil;  // kNil: empty
+  };
+
+  std::size_t home(std::uint64_t offset, std::uint32_t pack) const {
+    std::uint64_t x = offset ^ (std::uint64_t(pack) << 47);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x) & (slots_.size() - 1);
   }
-  void push_front(Entry* e) {
-    e->next = head_.next;
-    e->prev = &head_;
-    head_.next->prev = e;
-    head_.next = e;
+  // The key's slot, or the empty slot where it would go.
+  std::size_t find(const CacheKey& k) const {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = home(k.offset, k.pack);
+    while (slots_[i].entry != kNil && !(slots_[i].offset == k.offset && slots_[i].pack == k.pack)) i = (i + 1) & mask;
+    return i;
   }
-  void evict(Entry* e) {
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.entry != kNil) slots_[find({s.pack, s.offset})] = s;
+  }
+  void erase_slot(std::size_t i) {  // backward-shift deletion
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (slots_[j].entry == kNil) break;
+      std::size_t h = home(slots_[j].offset, slots_[j].pack);
+      // Move j into the hole unless its home lies cyclically in (i, j].
+      bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+      if (!stays) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i].entry = kNil;
+  }
+  void unlink(std::uint32_t e) {
+    Entry& en = entries_[e];
+    if (en.prev != kNil) entries_[en.prev].next = en.next; else head_ = en.next;
+    if (en.next != kNil) entries_[en.next].prev = en.prev; else tail_ = en.prev;
+  }
+  void push_front(std::uint32_t e) {
+    Entry& en = entries_[e];
+    en.prev = kNil;
+    en.next = head_;
+    if (head_ != kNil) entries_[head_].prev = e; else tail_ = e;
+    head_ = e;
+  }
+  void evict(std::uint32_t e) {
+    Entry& en = entries_[e];
     unlink(e);
-    used_ -= e->size + kCacheEntryOverhead;
-    map_.erase(e->key);
+    erase_slot(find(en.key));
+    used_ -= en.size + kCacheEntryOverhead;
+    en.buf = Buffer();
+    free_.push_back(e);
+    --count_;
   }
 
-  std::unordered_map<CacheKey, Entry, CacheKeyHash> map_;
-  Entry head_;
+  std::vector<Slot> slots_;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t head_ = kNil, tail_ = kNil;
+  std::size_t count_ = 0;
   std::size_t used_ = 0;
   std::size_t limit_;
 };
@@ -600,10 +659,10 @@ private:
 
   // Parses the object header at `off`.
   int parse_header(Pack* p, std::uint64_t off, ObjHeader& h) {
+    if (off >= p->data_end) return corrupt(p, off, "offset past the end of the pack");
     const std::uint8_t* base = p->pack.data();
     const std::uint8_t* q = base + off;
     const std::uint8_t* end = base + p->data_end;
-    if (off >= p->data_end) return corrupt(p, off, "offset past the end of the pack");
     std::uint8_t c = *q++;
     h.type = (c >> 4) & 7;
     std::uint64_t size = c & 15;
@@ -691,7 +750,8 @@ private:
       if (st == Z_STREAM_END) break;
       if (st == Z_BUF_ERROR || st == Z_OK) {
         if ((z->avail_in == 0 && in_left) || (z->avail_out == 0 && out_left)) continue;
-        if (z->avail_out == 0) return corrupt(p, off, "zlib stream longer than the object size " + std::to_string(size));
+        if (z->avail_out == 0)
+          return corrupt(p, off, "zlib stream longer than the object size " + std::to_string(size));
         return corrupt(p, off, "truncated zlib stream");
       }
       return corrupt(p, off, std::string("zlib: ") + (z->msg ? z->msg : "inflate failed"));
@@ -844,7 +904,7 @@ private:
         if (!owned.allocate(h.size + 1)) return oom();
         if (int rc = inflate_object(p, off, h.data_off, owned.data(), h.size)) return rc;
         base = owned.data();
-        if (const DeltaCache::Entry* e = cache_.put({p->id, off}, owned, h.size, base_type)) base = e->buf.data();
+        cache_.put({p->id, off}, owned, h.size, base_type);  // `base` stays valid either way
         break;
       }
       if (chain_.size() >= kMaxChain) return corrupt(p, off, "delta chain too long (a cycle?)");

@@ -31,17 +31,21 @@
 // Design:
 //  - Each .idx and .pack is mmap'ed read-only in full (64-bit offsets).
 //    Lookup: fanout, then binary search over the sorted oids; packs are tried
-//    most-recently-hit first.
+//    most-recently-hit first. read_prefix/exists_prefix search the same way
+//    and answer GIT_EAMBIGUOUS when two different objects match. Packs must
+//    not be rewritten in place while mapped (git never does: it writes new
+//    files and deletes old ones, which stay readable through the mapping).
 //  - Delta chains are resolved iteratively: walk down to the first base that
 //    is either cached or a plain object, then apply the deltas upwards. So a
 //    chain of any depth (git allows 4095; 100000 is the cut-off against
 //    REF_DELTA cycles) uses no stack.
 //  - Every base met on the way (plain or resolved) enters an LRU cache keyed
-//    by (pack, offset), bounded by PackBackendOptions::delta_cache_bytes.
-//    The requested object itself is not cached (as in git): it goes straight
-//    into libgit2's buffer, and libgit2's own object cache keeps it. Keeping
-//    a copy too was measured: it saves ~15% of the inflations on u-boot but
-//    costs more in copying and cache pressure than it saves.
+//    by (pack, offset) (open addressing, entries in a slab), bounded by
+//    PackBackendOptions::delta_cache_bytes. The requested object itself is
+//    not cached (as in git): it goes straight into libgit2's buffer, and
+//    libgit2's own object cache keeps it. Keeping a copy too was measured on
+//    u-boot: it saves ~15% of the inflations but costs more in copying and
+//    cache pressure than it saves.
 //  - A REF_DELTA base is looked up in the same pack, then in the other packs
 //    of this backend, then (installed through install_pack_backend only) in
 //    the odb's other backends, called directly: libgit2 1.5 holds the odb's
@@ -49,10 +53,12 @@
 //    from inside a backend would deadlock.
 //  - Objects not in these packs (loose objects, alternates, packs that
 //    appeared later) get GIT_ENOTFOUND, so libgit2 asks its own backends
-//    next. refresh (which libgit2 calls after a lookup missed everywhere)
-//    rescans objects/pack for new packs when the directory's mtime changed
-//    since the last scan: one stat per missed lookup, one scan per change.
-//    A pack that fails to load during a refresh is skipped.
+//    next; corrupt data gets GIT_ERROR with a message naming the pack and
+//    the offset (libgit2 then stops: it does not fall through on errors).
+//  - refresh (which libgit2 calls after a lookup missed everywhere) rescans
+//    objects/pack for new packs when the directory's mtime changed since the
+//    last scan: one stat per missed lookup, one scan per change. A pack that
+//    fails to load during a refresh is skipped.
 //  - The returned object buffer comes from git_odb_backend_data_alloc and is
 //    NUL-terminated like libgit2's own.
 //

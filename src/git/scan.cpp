@@ -1,9 +1,11 @@
 #include "git/scan.h"
 
 #include "git/diff.h"
+#include "git/pack_backend.h"
 #include "util/error.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -30,6 +32,11 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
         return;
       }
       std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>> own(raw);
+      if (!std::getenv("BEAVER_NO_PACK_BACKEND")) {
+        PackBackendOptions po;
+        po.delta_cache_bytes = std::size_t(96) << 20;
+        install_pack_backend(raw, po);
+      }
       PatchParser parser;
       for (;;) {
         std::size_t i = next.fetch_add(16);
