@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <unordered_set>
 
@@ -216,7 +218,48 @@ bool is_binary(const Side& s) {
 
 }  // namespace
 
-DiffRender render_diff(git_repository* repo, const Oid& id) {
+DiffSettings diff_settings_for(git_repository* repo) {
+  DiffSettings s;
+  if (!git_repository_is_bare(repo)) return s;  // work-tree .gitattributes may be anywhere: always look
+  // A bare repository: git reads $GIT_DIR/info/attributes, core.attributesFile
+  // (default $XDG_CONFIG_HOME/git/attributes) and $(prefix)/etc/gitattributes.
+  s.attr_flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_NO_SYSTEM;
+  std::error_code ec;
+  namespace fs = std::filesystem;
+  std::vector<std::string> files = {std::string(git_repository_path(repo)) + "info/attributes", "/etc/gitattributes"};
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) files.push_back(std::string(xdg) + "/git/attributes");
+  if (const char* home = std::getenv("HOME"); home && *home) files.push_back(std::string(home) + "/.config/git/attributes");
+  git_config* cfg = nullptr;
+  if (git_repository_config_snapshot(&cfg, repo) == 0) {
+    git_buf buf = GIT_BUF_INIT;
+    if (git_config_get_path(&buf, cfg, "core.attributesfile") == 0) files.emplace_back(buf.ptr);
+    git_buf_dispose(&buf);
+    git_config_free(cfg);
+  }
+  s.check_attributes = false;
+  for (auto& f : files)
+    if (fs::exists(f, ec)) s.check_attributes = true;
+  if (s.check_attributes) s.attr_flags = GIT_ATTR_CHECK_INDEX_ONLY;
+  return s;
+}
+
+namespace {
+// git's verdict from the "diff" attribute: 1 text, 0 binary, -1 unset (look
+// for NUL bytes), -2 a diff driver (only git knows its textconv/binary config).
+int diff_attribute(git_repository* repo, const DiffSettings& settings, const std::string& path) {
+  if (!settings.check_attributes) return -1;
+  const char* value = nullptr;
+  if (git_attr_get(&value, repo, settings.attr_flags, path.c_str(), "diff") != 0) return -1;
+  switch (git_attr_value(value)) {
+    case GIT_ATTR_VALUE_TRUE: return 1;
+    case GIT_ATTR_VALUE_FALSE: return 0;
+    case GIT_ATTR_VALUE_STRING: return -2;
+    default: return -1;
+  }
+}
+}  // namespace
+
+DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& settings) {
   DiffRender r;
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo, &id.raw) != 0) {
@@ -279,7 +322,32 @@ DiffRender render_diff(git_repository* repo, const Oid& id) {
       r.text.clear();
       return r;
     }
-    if (is_binary(a) || is_binary(b)) {
+    int attr = diff_attribute(repo, settings, d.new_path);
+    if (attr == -2) {
+      // a named diff driver: builtin funcname drivers are harmless, but a
+      // configured textconv or binary setting changes the text; let git decide
+      const char* value = nullptr;
+      git_attr_get(&value, repo, settings.attr_flags, d.new_path.c_str(), "diff");
+      git_config* cfg = nullptr;
+      bool custom = false;
+      if (value && git_repository_config_snapshot(&cfg, repo) == 0) {
+        git_config_entry* e = nullptr;
+        for (const char* key : {"textconv", "binary", "command"}) {
+          if (git_config_get_entry(&e, cfg, fmt::format("diff.{}.{}", value, key).c_str()) == 0) {
+            custom = true;
+            git_config_entry_free(e);
+          }
+        }
+        git_config_free(cfg);
+      }
+      if (custom) {
+        r.needs_git = true;
+        r.text.clear();
+        return r;
+      }
+      attr = -1;
+    }
+    if (attr == 0 || (attr == -1 && (is_binary(a) || is_binary(b)))) {
       r.needs_git = true;
       r.text.clear();
       return r;
@@ -312,11 +380,13 @@ DiffRender render_diff(git_repository* repo, const Oid& id) {
     if (a.text.empty() && b.text.empty()) {
       // From blob objects, whose ids are known: the buffer variant would
       // hash both contents again only to fill in ids nobody reads.
-      rc = git_diff_blobs(a.blob.get(), d.old_path.c_str(), b.blob.get(), d.new_path.c_str(), &opts, nullptr,
-                          nullptr, on_hunk, on_line, &emit);
+      // Empty paths: libgit2 would look up gitattributes again for each side
+      // (stat()ing every attribute file each time); that was settled above.
+      // NULL would not do: libgit2 then looks up a file named "file".
+      rc = git_diff_blobs(a.blob.get(), "", b.blob.get(), "", &opts, nullptr, nullptr, on_hunk, on_line, &emit);
     } else {
-      rc = git_diff_buffers(a.present ? a.data() : nullptr, a.present ? a.size() : 0, d.old_path.c_str(),
-                            b.present ? b.data() : nullptr, b.present ? b.size() : 0, d.new_path.c_str(), &opts,
+      rc = git_diff_buffers(a.present ? a.data() : nullptr, a.present ? a.size() : 0, "",
+                            b.present ? b.data() : nullptr, b.present ? b.size() : 0, "", &opts,
                             nullptr, nullptr, on_hunk, on_line, &emit);
     }
     if (rc != 0) {

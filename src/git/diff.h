@@ -29,9 +29,20 @@ struct DiffRender {
   std::string error;      // set when objects could not be read (e.g. a missing blob)
 };
 
+// What git consults besides the objects: gitattributes. With no attribute
+// file anywhere (the usual bare mirror), none is looked up per file, which
+// saves two system calls and a lookup for every file of every commit.
+struct DiffSettings {
+  bool check_attributes = true;
+  unsigned attr_flags = GIT_ATTR_CHECK_FILE_THEN_INDEX;
+};
+DiffSettings diff_settings_for(git_repository* repo);
+
 // Renders one commit with libgit2. Never throws for problems with the
-// commit's objects: they are reported in DiffRender::error.
-DiffRender render_diff(git_repository* repo, const Oid& commit);
+// commit's objects: they are reported in DiffRender::error. A file that
+// gitattributes marks binary (-diff) or hands to a diff driver goes to git;
+// one marked `diff` is text even with NUL bytes, as in git.
+DiffRender render_diff(git_repository* repo, const Oid& commit, const DiffSettings& settings = {});
 
 struct BatchResult {
   Oid commit;

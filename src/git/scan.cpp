@@ -38,13 +38,14 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
         install_pack_backend(raw, po);
       }
       PatchParser parser;
+      DiffSettings settings = diff_settings_for(raw);
       for (;;) {
         std::size_t i = next.fetch_add(16);
         if (i >= end) break;
         for (std::size_t k = i; k < std::min(end, i + 16); ++k) {
           ScanResult& r = results[k - base];
           r.commit = commits[k];
-          DiffRender d = render_diff(raw, commits[k]);
+          DiffRender d = render_diff(raw, commits[k], settings);
           r.merge = d.merge;
           r.error = std::move(d.error);
           if (d.needs_git) {
