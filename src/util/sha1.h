@@ -19,6 +19,9 @@ public:
   void update(const void* data, std::size_t len);
   void update(std::string_view s) { update(s.data(), s.size()); }
   Digest finish();  // also resets
+  // Uses the CPU's SHA extensions when it has them; tests compare both paths.
+  bool hardware();
+  void force_portable(bool on) { force_portable_ = on; }
 
 private:
   void block(const std::uint8_t* p);
@@ -26,6 +29,7 @@ private:
   std::uint8_t buf_[64];
   std::size_t buf_len_ = 0;
   std::uint64_t total_ = 0;
+  bool force_portable_ = false;
 };
 
 std::string to_hex(const Digest& d);
