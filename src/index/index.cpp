@@ -92,12 +92,12 @@ public:
   explicit Writer(Database& db)
       : commit_(db.prepare(
             "INSERT INTO commits(oid, parents, author_name, author_email, author_time, author_tz, committer_name, "
-            "committer_email, committer_time, committer_tz, subject, norm_subject, message, is_merge, patch_id, "
+            "committer_email, committer_time, committer_tz, subject, norm_subject, is_merge, patch_id, "
             "cf_id, minhash, changed_lines, files, insertions, deletions, by_git, error) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-        path_(db.prepare("INSERT INTO paths(commit_id, path, old_path, added, deleted, binary) VALUES (?,?,?,?,?,?)")),
-        hunk_(db.prepare("INSERT INTO hunks(hash, commit_id) VALUES (?,?)")),
-        band_(db.prepare("INSERT INTO bands(band, commit_id) VALUES (?,?)")),
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+        path_(db.prepare("INSERT INTO paths(commit_id, seq, path, old_path, added, deleted, binary) VALUES (?,?,?,?,?,?,?)")),
+        hunk_(db.prepare("INSERT OR IGNORE INTO hunks(hash, commit_id) VALUES (?,?)")),
+        band_(db.prepare("INSERT OR IGNORE INTO bands(band, commit_id) VALUES (?,?)")),
         trailer_(db.prepare("INSERT INTO trailers(commit_id, seq, key, value) VALUES (?,?,?,?)")),
         ref_(db.prepare("INSERT INTO refs(commit_id, kind, target, subject, line, state) VALUES (?,?,?,?,?,?)")),
         db_(db) {}
@@ -117,34 +117,34 @@ public:
     commit_.bind(7, info.committer.name).bind(8, info.committer.email).bind(9, info.committer.time);
     commit_.bind(10, info.committer.offset);
     commit_.bind(11, msg.subject).bind(12, msg.normalized_subject);
-    commit_.bind_blob(13, info.message.data(), info.message.size());
-    commit_.bind(14, std::int64_t(r.merge));
+    commit_.bind(13, std::int64_t(r.merge));
     if (!r.fp.patch_id.empty()) {
       std::string d = digest_from_hex(r.fp.patch_id);
-      commit_.bind_blob(15, d.data(), d.size());
+      commit_.bind_blob(14, d.data(), d.size());
     } else {
-      commit_.bind_null(15);
+      commit_.bind_null(14);
     }
     if (!r.fp.cf_id.empty()) {
       std::string d = digest_from_hex(r.fp.cf_id);
-      commit_.bind_blob(16, d.data(), d.size());
-      commit_.bind_blob(17, r.fp.minhash.data(), sizeof r.fp.minhash);
+      commit_.bind_blob(15, d.data(), d.size());
+      commit_.bind_blob(16, r.fp.minhash.data(), sizeof r.fp.minhash);
     } else {
+      commit_.bind_null(15);
       commit_.bind_null(16);
-      commit_.bind_null(17);
     }
-    commit_.bind(18, r.fp.changed_lines).bind(19, files).bind(20, ins).bind(21, del);
-    commit_.bind(22, std::int64_t(r.by_git));
-    if (r.error.empty()) commit_.bind_null(23);
-    else commit_.bind(23, r.error);
+    commit_.bind(17, r.fp.changed_lines).bind(18, files).bind(19, ins).bind(20, del);
+    commit_.bind(21, std::int64_t(r.by_git));
+    if (r.error.empty()) commit_.bind_null(22);
+    else commit_.bind(22, r.error);
     commit_.run();
     std::int64_t id = db_.last_rowid();
 
+    int pseq = 0;
     for (auto& f : r.fp.files) {
-      path_.bind(1, id).bind(2, f.path);
-      if (f.old_path != f.path) path_.bind(3, f.old_path);
-      else path_.bind_null(3);
-      path_.bind(4, f.added).bind(5, f.deleted).bind(6, std::int64_t(f.binary)).run();
+      path_.bind(1, id).bind(2, pseq++).bind(3, f.path);
+      if (f.old_path != f.path) path_.bind(4, f.old_path);
+      else path_.bind_null(4);
+      path_.bind(5, f.added).bind(6, f.deleted).bind(7, std::int64_t(f.binary)).run();
     }
     std::unordered_set<std::uint64_t> seen;
     for (auto h : r.fp.hunks)
@@ -370,6 +370,10 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   try {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
+    // Hunk hashes and bands are inserted in random key order: a large page
+    // cache keeps those B-trees in memory instead of re-reading pages.
+    db.exec("PRAGMA cache_size=-262144");
+    db.exec("PRAGMA temp_store=MEMORY");
   } catch (const Error&) {
     throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
                 sqlite3_errmsg(db.get()));
@@ -377,6 +381,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   if (pragma_int(db, "application_id") == 0) {
     Transaction tx(db);
     db.exec(kSchema);
+    db.exec(kIndexes);
     db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
     db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
     tx.commit();
@@ -434,6 +439,14 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     while (st.step()) have.emplace(st.blob(0));
     commits.erase(std::remove_if(commits.begin(), commits.end(), [&](const git::Oid& o) { return have.count(std::string(raw_oid(o))); }),
                   commits.end());
+  }
+
+  // A large load builds the secondary indexes once at the end.
+  std::size_t before = count_commits();
+  if (commits.size() > 10000 && commits.size() > before) {
+    Transaction tx(db);
+    for (const char* name : kIndexNames) db.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
+    tx.commit();
   }
 
   // Batches are written by a thread of their own while the next batch is
@@ -514,6 +527,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
 
   {
     Transaction tx(db);
+    db.exec(kIndexes);
     summary.refs_unresolved = resolve_refs(db);
     tx.commit();
   }

@@ -20,7 +20,7 @@ Reader::Reader(Database& db)
                          "FROM commits WHERE oid = ?")),
       trailers_(db.prepare("SELECT key, value FROM trailers WHERE commit_id = ? ORDER BY seq")),
       refs_(db.prepare("SELECT kind, target, subject, state, resolved, line FROM refs WHERE commit_id = ? ORDER BY line")),
-      paths_(db.prepare("SELECT path FROM paths WHERE commit_id = ? ORDER BY rowid")),
+      paths_(db.prepare("SELECT path FROM paths WHERE commit_id = ? ORDER BY seq")),
       same_(db.prepare("SELECT oid FROM commits WHERE patch_id = ? AND oid != ? ORDER BY committer_time")),
       same_cf_(db.prepare("SELECT oid FROM commits WHERE cf_id = ? AND patch_id IS NOT ? AND oid != ? "
                           "ORDER BY committer_time")) {}

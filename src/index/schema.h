@@ -14,7 +14,8 @@
 //       author_name, author_email, author_time, author_tz,
 //       committer_name, committer_email, committer_time, committer_tz
 //       subject, norm_subject        message::parse() subject and its normal form
-//       message BLOB                 the raw message (any bytes)
+//                                    (the message itself stays in git; trailers
+//                                    and references are parsed into tables)
 //       is_merge                     1 for a merge (no diff, no patch-id)
 //       patch_id BLOB(20)            git patch-id --stable; NULL when git prints none
 //       cf_id BLOB(20)               context-free id (git/patch_id.h)
@@ -23,10 +24,11 @@
 //       by_git                       1 when git diff-tree rendered the diff
 //       error                        what could not be read (missing objects), or NULL
 //       first_tag, first_release     the earliest tag / release tag containing it
-//   paths(commit_id, path, old_path, added, deleted, binary)
+//   paths(commit_id, seq, path, old_path, added, deleted, binary)
 //   hunks(hash, commit_id)           64-bit hash of each hunk's changed lines
 //   bands(band, commit_id)           LSH bands of the MinHash: band = (i << 56) ^ hash of rows 4i..4i+3
 //   trailers(commit_id, seq, key, value)
+//   (the four tables above are WITHOUT ROWID, clustered on their key)
 //   refs(commit_id, kind, target, subject, line, state, resolved)
 //       kind: fixes | cherry_picked_from | commit_upstream | upstream_commit | git_commit | reverts
 //       target: the id as written; state: resolved | by-subject | ambiguous | unknown | malformed
@@ -50,7 +52,7 @@ CREATE TABLE commits(
   parents BLOB,
   author_name TEXT, author_email TEXT, author_time INTEGER, author_tz INTEGER,
   committer_name TEXT, committer_email TEXT, committer_time INTEGER, committer_tz INTEGER,
-  subject TEXT, norm_subject TEXT, message BLOB,
+  subject TEXT, norm_subject TEXT,
   is_merge INTEGER NOT NULL DEFAULT 0,
   patch_id BLOB, cf_id BLOB, minhash BLOB,
   changed_lines INTEGER, files INTEGER, insertions INTEGER, deletions INTEGER,
@@ -58,24 +60,31 @@ CREATE TABLE commits(
   error TEXT,
   first_tag TEXT, first_release TEXT
 );
-CREATE INDEX commits_patch_id ON commits(patch_id) WHERE patch_id IS NOT NULL;
-CREATE INDEX commits_cf_id ON commits(cf_id) WHERE cf_id IS NOT NULL;
-CREATE INDEX commits_norm_subject ON commits(norm_subject);
-CREATE TABLE paths(commit_id INTEGER NOT NULL, path TEXT NOT NULL, old_path TEXT, added INTEGER, deleted INTEGER, binary INTEGER);
-CREATE INDEX paths_path ON paths(path);
-CREATE INDEX paths_commit ON paths(commit_id);
-CREATE TABLE hunks(hash INTEGER NOT NULL, commit_id INTEGER NOT NULL);
-CREATE INDEX hunks_hash ON hunks(hash);
-CREATE TABLE bands(band INTEGER NOT NULL, commit_id INTEGER NOT NULL);
-CREATE INDEX bands_band ON bands(band);
-CREATE TABLE trailers(commit_id INTEGER NOT NULL, seq INTEGER, key TEXT, value TEXT);
-CREATE INDEX trailers_commit ON trailers(commit_id);
+CREATE TABLE paths(commit_id INTEGER NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL, old_path TEXT,
+                   added INTEGER, deleted INTEGER, binary INTEGER, PRIMARY KEY(commit_id, seq)) WITHOUT ROWID;
+CREATE TABLE hunks(hash INTEGER NOT NULL, commit_id INTEGER NOT NULL, PRIMARY KEY(hash, commit_id)) WITHOUT ROWID;
+CREATE TABLE bands(band INTEGER NOT NULL, commit_id INTEGER NOT NULL, PRIMARY KEY(band, commit_id)) WITHOUT ROWID;
+CREATE TABLE trailers(commit_id INTEGER NOT NULL, seq INTEGER NOT NULL, key TEXT, value TEXT,
+                      PRIMARY KEY(commit_id, seq)) WITHOUT ROWID;
 CREATE TABLE refs(commit_id INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT, subject TEXT, line INTEGER,
                   state TEXT NOT NULL, resolved BLOB);
-CREATE INDEX refs_commit ON refs(commit_id);
-CREATE INDEX refs_resolved ON refs(resolved) WHERE resolved IS NOT NULL;
 CREATE TABLE tips(name TEXT PRIMARY KEY, oid BLOB NOT NULL);
 CREATE TABLE tags(name TEXT PRIMARY KEY, oid BLOB NOT NULL, is_release INTEGER NOT NULL);
+)SQL";
+
+// Secondary indexes. A large load drops them first and builds them at the
+// end (sorting once beats updating B-trees row by row); every complete run
+// ends by making sure they exist. A run killed in the middle of a large load
+// leaves them missing until the next run: slower queries, same answers.
+inline constexpr const char* kIndexNames[] = {"commits_patch_id", "commits_cf_id", "commits_norm_subject",
+                                              "paths_path", "refs_commit", "refs_resolved"};
+inline constexpr const char* kIndexes = R"SQL(
+CREATE INDEX IF NOT EXISTS commits_patch_id ON commits(patch_id) WHERE patch_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS commits_cf_id ON commits(cf_id) WHERE cf_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS commits_norm_subject ON commits(norm_subject);
+CREATE INDEX IF NOT EXISTS paths_path ON paths(path);
+CREATE INDEX IF NOT EXISTS refs_commit ON refs(commit_id);
+CREATE INDEX IF NOT EXISTS refs_resolved ON refs(resolved) WHERE resolved IS NOT NULL;
 )SQL";
 
 }  // namespace beaver::index
