@@ -180,9 +180,11 @@ bool is_utf8_name(std::string_view e) {
 }
 }  // namespace
 
-CommitInfo Repository::commit_info(const Oid& id) const {
+CommitInfo Repository::commit_info(const Oid& id) const { return read_commit_info(repo_.get(), id); }
+
+CommitInfo read_commit_info(git_repository* repo, const Oid& id) {
   git_commit* raw = nullptr;
-  if (git_commit_lookup(&raw, repo_.get(), &id.raw) != 0)
+  if (git_commit_lookup(&raw, repo, &id.raw) != 0)
     throw Error("commit {}: {}", id.hex(), last_error());
   CommitPtr c(raw);
   CommitInfo info;

@@ -71,6 +71,10 @@ struct CommitInfo {
   std::string encoding;  // the commit's declared encoding when it is not UTF-8
 };
 
+// Reads a commit's metadata and message (converted to UTF-8 when it declares
+// another encoding). Throws beaver::Error when the commit cannot be read.
+CommitInfo read_commit_info(git_repository* repo, const Oid& id);
+
 class Repository {
 public:
   // Opens the repository containing `path` (a work tree, a .git dir or a bare

@@ -45,9 +45,17 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
         for (std::size_t k = i; k < std::min(end, i + 16); ++k) {
           ScanResult& r = results[k - base];
           r.commit = commits[k];
+          if (options.with_info) {
+            try {
+              r.info = read_commit_info(raw, commits[k]);
+            } catch (const std::exception& e) {
+              r.info.id = commits[k];
+              r.error = e.what();
+            }
+          }
           DiffRender d = render_diff(raw, commits[k], settings);
           r.merge = d.merge;
-          r.error = std::move(d.error);
+          if (r.error.empty()) r.error = std::move(d.error);
           if (d.needs_git) {
             std::lock_guard lock(fallback_mutex);
             fallback.push_back(k - base);

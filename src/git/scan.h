@@ -14,6 +14,7 @@ namespace beaver::git {
 
 struct ScanResult {
   Oid commit;
+  CommitInfo info;       // when ScanOptions::with_info
   Fingerprint fp;
   bool merge = false;
   bool by_git = false;   // rendered by git diff-tree
@@ -23,6 +24,7 @@ struct ScanResult {
 struct ScanOptions {
   unsigned threads = 0;            // 0: every core
   std::size_t chunk_size = 4096;   // commits handed to on_chunk at once
+  bool with_info = false;          // also read each commit's metadata and message
   // Called after each chunk, in the order of `commits`, from the calling thread.
   std::function<void(std::vector<ScanResult>& chunk)> on_chunk;
   // Called from the calling thread with (commits done, total).

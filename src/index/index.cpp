@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -355,6 +356,14 @@ Database open_for_reading(const std::string& path) {
 
 UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
+  // BEAVER_TRACE=1 prints how long each phase took, for benchmarks.
+  const bool trace = std::getenv("BEAVER_TRACE") != nullptr;
+  auto phase = [&, last = t0](const char* name) mutable {
+    if (!trace) return;
+    auto now = std::chrono::steady_clock::now();
+    fmt::print(stderr, "beaver: trace: {:<12} {:7.3f}s\n", name, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
   UpdateSummary summary;
   std::string path = options.index_path.empty() ? default_index_path(repo) : options.index_path;
   summary.index_path = path;
@@ -432,6 +441,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   git_odb_free(odb);
   std::vector<git::Oid> commits = repo.walk(walk);
   summary.walked = commits.size();
+  phase("walk");
   {
     // Commits written by an interrupted run are already there.
     std::unordered_set<std::string> have;
@@ -458,7 +468,6 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   bool finished = false;
   std::exception_ptr write_error;
   std::thread write_thread([&] {
-    git::Repository own = git::Repository::open(repo.git_dir());
     for (;;) {
       std::vector<git::ScanResult> chunk;
       {
@@ -478,14 +487,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
       try {
         Transaction tx(db);
         for (auto& r : chunk) {
-          git::CommitInfo info;
-          try {
-            info = own.commit_info(r.commit);
-          } catch (const Error& e) {
-            info.id = r.commit;
-            if (r.error.empty()) r.error = e.what();
-          }
-          writer.write(info, r);
+          writer.write(r.info, r);
           summary.by_git += r.by_git;
           if (!r.error.empty()) summary.problems.push_back({r.commit.hex(), r.error});
         }
@@ -500,6 +502,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   git::ScanOptions so;
   so.threads = options.threads;
   so.chunk_size = options.batch;
+  so.with_info = true;
   so.on_progress = options.on_progress;
   so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
     std::unique_lock lock(mutex);
@@ -524,14 +527,18 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   }
   stop_writer();
   if (write_error) std::rethrow_exception(write_error);
+  phase("scan+write");
 
   {
     Transaction tx(db);
     db.exec(kIndexes);
+    phase("indexes");
     summary.refs_unresolved = resolve_refs(db);
     tx.commit();
+    phase("refs");
   }
   compute_first_tags(repo, db, options.release_pattern);
+  phase("first tags");
   {
     Transaction tx(db);
     auto ins = db.prepare("INSERT OR REPLACE INTO tips(name, oid) VALUES (?, ?)");
