@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -498,6 +499,7 @@ public:
   }
   ~Backend() {
     if (zinit_) inflateEnd(&zs_);
+    if (deflate_) libdeflate_free_decompressor(deflate_);
   }
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
@@ -711,6 +713,8 @@ private:
     return 0;
   }
 
+  libdeflate_decompressor* deflate_ = nullptr;
+
   z_stream* zreset() {
     if (!zinit_) {
       std::memset(&zs_, 0, sizeof zs_);
@@ -725,6 +729,21 @@ private:
   // Inflates the stream at h.data_off into out[0, size] (size + 1 bytes of
   // room, so that a stream too long is noticed) and NUL-terminates.
   int inflate_object(Pack* p, std::uint64_t off, std::uint64_t data_off, std::uint8_t* out, std::size_t size) {
+    // libdeflate inflates two to three times faster than zlib; it needs the
+    // output size, which the pack header gives. Anything it rejects is
+    // inflated again by zlib below, whose messages say what is wrong.
+    if (!deflate_) deflate_ = libdeflate_alloc_decompressor();
+    if (deflate_) {
+      std::size_t used_in = 0, got = 0;
+      libdeflate_result rc =
+          libdeflate_zlib_decompress_ex(deflate_, p->pack.data() + data_off, p->data_end - data_off, out, size + 1,
+                                        &used_in, &got);
+      if (rc == LIBDEFLATE_SUCCESS && got == size) {
+        out[size] = 0;
+        ++stats_.inflated;
+        return 0;
+      }
+    }
     z_stream* z = zreset();
     if (!z) return set_error("zlib: cannot initialize inflate");
     const std::uint8_t* in = p->pack.data() + data_off;
