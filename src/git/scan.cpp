@@ -5,6 +5,8 @@
 #include "util/error.h"
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -82,6 +84,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     for (auto& e : errors)
       if (!e.empty()) throw Error("{}: cannot open the repository: {}", repo.path(), e);
 
+    auto t_fallback = std::chrono::steady_clock::now();
     if (!fallback.empty()) {
       // Split the commits git must render among `threads` git processes.
       std::sort(fallback.begin(), fallback.end());
@@ -113,6 +116,9 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
       for (auto& e : git_errors)
         if (!e.empty()) throw Error("{}", e);
     }
+    if (std::getenv("BEAVER_TRACE"))
+      std::fprintf(stderr, "beaver: trace: batch of %zu: %zu by git, git took %.3fs\n", end - base, fallback.size(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t_fallback).count());
     done_total = end;
     if (options.on_progress) options.on_progress(done_total, commits.size());
     if (options.on_chunk) options.on_chunk(results);
