@@ -16,48 +16,66 @@ namespace beaver::git {
 
 namespace {
 
-void append_mode(std::string& out, const char* what, std::uint32_t mode) {
-  out += fmt::format("{} {:06o}\n", what, mode);
+// Where rendered lines go: the text, or straight into a PatchParser (which
+// saves building the text only to split it again).
+class LineSink {
+public:
+  LineSink(std::string* text, PatchParser* parser) : text_(text), parser_(parser) {}
+  void line(std::string_view l) {  // l ends with '\n'
+    if (parser_) parser_->line(l);
+    else text_->append(l);
+  }
+  std::string scratch;
+
+private:
+  std::string* text_;
+  PatchParser* parser_;
+};
+
+void append_mode(LineSink& out, const char* what, std::uint32_t mode) {
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%s %06o\n", what, mode);
+  out.line(std::string_view(buf, std::size_t(n)));
 }
 
 struct Emit {
-  std::string* out;
+  LineSink* out;
   std::string old_name, new_name;
   bool headed;
 };
 
 int on_hunk(const git_diff_delta*, const git_diff_hunk* hunk, void* payload) {
   auto* e = static_cast<Emit*>(payload);
-  std::string& out = *e->out;
+  LineSink& out = *e->out;
   if (!e->headed) {
-    out += "--- ";
-    out += e->old_name;
-    out += "\n+++ ";
-    out += e->new_name;
-    out += '\n';
+    out.line("--- " + e->old_name + "\n");
+    out.line("+++ " + e->new_name + "\n");
     e->headed = true;
   }
   char buf[96];
   int n = std::snprintf(buf, sizeof buf, "@@ -%d,%d +%d,%d @@\n", hunk->old_start, hunk->old_lines, hunk->new_start,
                         hunk->new_lines);
-  out.append(buf, std::size_t(n));
+  out.line(std::string_view(buf, std::size_t(n)));
   return 0;
 }
 
 int on_line(const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
-  std::string& out = *static_cast<Emit*>(payload)->out;
+  LineSink& out = *static_cast<Emit*>(payload)->out;
   switch (line->origin) {
     case GIT_DIFF_LINE_CONTEXT:
     case GIT_DIFF_LINE_ADDITION:
-    case GIT_DIFF_LINE_DELETION:
-      out.push_back(line->origin);
-      out.append(line->content, line->content_len);
-      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out.push_back('\n');
+    case GIT_DIFF_LINE_DELETION: {
+      std::string& l = out.scratch;
+      l.assign(1, line->origin);
+      l.append(line->content, line->content_len);
+      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') l.push_back('\n');
+      out.line(l);
       break;
+    }
     case GIT_DIFF_LINE_CONTEXT_EOFNL:
     case GIT_DIFF_LINE_ADD_EOFNL:
     case GIT_DIFF_LINE_DEL_EOFNL:
-      out.append("\\ No newline at end of file\n");
+      out.line("\\ No newline at end of file\n");
       break;
     default:
       break;
@@ -259,7 +277,7 @@ int diff_attribute(git_repository* repo, const DiffSettings& settings, const std
 }
 }  // namespace
 
-DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& settings) {
+DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& settings, PatchParser* parser) {
   DiffRender r;
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo, &id.raw) != 0) {
@@ -314,12 +332,17 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
   opts.flags = GIT_DIFF_INDENT_HEURISTIC | GIT_DIFF_FORCE_TEXT;
   opts.context_lines = 3;
   opts.interhunk_lines = 0;
-  std::string& out = r.text;
+  LineSink out(&r.text, parser);
+  // Rendering stops half-way when a later file turns out to need git.
+  auto give_up = [&] {
+    r.text.clear();
+    if (parser) parser->reset();
+  };
   for (auto& d : deltas) {
     Side a, b;
     if (!load_side(repo, d.old_mode, d.old_id, d.old_path, a, r.error) ||
         !load_side(repo, d.new_mode, d.new_id, d.new_path, b, r.error)) {
-      r.text.clear();
+      give_up();
       return r;
     }
     int attr = diff_attribute(repo, settings, d.new_path);
@@ -342,23 +365,19 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       }
       if (custom) {
         r.needs_git = true;
-        r.text.clear();
+        give_up();
         return r;
       }
       attr = -1;
     }
     if (attr == 0 || (attr == -1 && (is_binary(a) || is_binary(b)))) {
       r.needs_git = true;
-      r.text.clear();
+      give_up();
       return r;
     }
     std::string qa = quote_path("a/", d.old_path);
     std::string qb = quote_path("b/", d.new_path);
-    out += "diff --git ";
-    out += qa;
-    out += ' ';
-    out += qb;
-    out += '\n';
+    out.line("diff --git " + qa + " " + qb + "\n");
     if (d.status == GIT_DELTA_ADDED) append_mode(out, "new file mode", d.new_mode);
     else if (d.status == GIT_DELTA_DELETED) append_mode(out, "deleted file mode", d.old_mode);
     else if (d.old_mode != d.new_mode) {
@@ -369,7 +388,7 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     char ha[8], hb[8];
     git_oid_tostr(ha, sizeof ha, &d.old_id);
     git_oid_tostr(hb, sizeof hb, &d.new_id);
-    out += fmt::format("index {}..{}\n", ha, hb);
+    out.line(std::string("index ") + ha + ".." + hb + "\n");
     bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
     if (same) continue;  // a mode change only: no hunks
     // Lines are streamed into the text as xdiff emits them; the "---"/"+++"
@@ -391,7 +410,7 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     }
     if (rc != 0) {
       r.error = fmt::format("{}: {}", d.new_path, last_error());
-      r.text.clear();
+      give_up();
       return r;
     }
   }

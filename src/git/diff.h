@@ -42,7 +42,10 @@ DiffSettings diff_settings_for(git_repository* repo);
 // commit's objects: they are reported in DiffRender::error. A file that
 // gitattributes marks binary (-diff) or hands to a diff driver goes to git;
 // one marked `diff` is text even with NUL bytes, as in git.
-DiffRender render_diff(git_repository* repo, const Oid& commit, const DiffSettings& settings = {});
+// With a parser, the lines go straight into it and DiffRender::text stays
+// empty (the parser is reset when the commit turns out to need git).
+DiffRender render_diff(git_repository* repo, const Oid& commit, const DiffSettings& settings = {},
+                       PatchParser* parser = nullptr);
 
 struct BatchResult {
   Oid commit;

@@ -17,12 +17,13 @@ inline bool git_isalpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20
 
 // remove_space() of git: copies the non-space bytes up to the first NUL.
 std::string_view remove_space(std::string_view line, std::string& out) {
-  out.clear();
+  if (out.size() < line.size()) out.resize(std::max(line.size(), 2 * out.size()));
+  char* dst = out.data();
   for (char c : line) {
     if (c == '\0') break;
-    if (!git_isspace(static_cast<unsigned char>(c))) out.push_back(c);
+    if (!git_isspace(static_cast<unsigned char>(c))) *dst++ = c;
   }
-  return out;
+  return std::string_view(out.data(), std::size_t(dst - out.data()));
 }
 
 // scan_hunk_header() of git 2.39: a count without a comma is 1.

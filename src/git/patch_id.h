@@ -66,6 +66,7 @@ public:
   // Convenience: splits text at '\n' and feeds each line.
   void text(std::string_view text);
   Fingerprint finish();
+  void reset() { *this = PatchParser(); }
 
 private:
   void flush_patch_hunk();

@@ -55,15 +55,16 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
               r.error = e.what();
             }
           }
-          DiffRender d = render_diff(raw, commits[k], settings);
+          DiffRender d = render_diff(raw, commits[k], settings, &parser);
           r.merge = d.merge;
           if (r.error.empty()) r.error = std::move(d.error);
           if (d.needs_git) {
             std::lock_guard lock(fallback_mutex);
             fallback.push_back(k - base);
           } else if (r.error.empty() && !d.merge) {
-            parser.text(d.text);
             r.fp = parser.finish();
+          } else {
+            parser.reset();
           }
         }
         progress.fetch_add(std::min(end, i + 16) - i);
