@@ -417,6 +417,76 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
   return r;
 }
 
+namespace {
+std::vector<std::string> diff_tree_command(const Repository& repo) {
+  auto cmd = repo.git_command();
+  cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-p", "-M", "-l1000", "--root", "--no-color", "--no-ext-diff",
+                         "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/"});
+  return cmd;
+}
+
+// Splits diff-tree output into commits: each begins with its id on a line of
+// its own; commits without any change print nothing and are reported empty.
+class DiffTreeOutput {
+public:
+  DiffTreeOutput(const std::vector<Oid>& commits, std::size_t start, const std::function<void(BatchResult&&)>& sink)
+      : commits_(commits), done(start), sink_(sink) {}
+  void line(std::string_view line) {
+    if (line.size() == 41 && line[40] == '\n') {
+      if (auto oid = Oid::from_hex(line.substr(0, 40))) {
+        emit();
+        while (done < commits_.size() && !(commits_[done] == *oid)) sink_(BatchResult{commits_[done++], {}, {}});
+        if (done < commits_.size()) ++done;
+        current = BatchResult{*oid, {}, {}};
+        return;
+      }
+    }
+    if (current) current->text.append(line);
+  }
+  void emit() {
+    if (current) sink_(std::move(*current));
+    current.reset();
+  }
+  void finish() {
+    emit();
+    for (; done < commits_.size(); ++done) sink_(BatchResult{commits_[done], {}, {}});
+  }
+  const std::vector<Oid>& commits_;
+  std::size_t done;  // index of the next commit whose output has not started
+  std::optional<BatchResult> current;
+
+private:
+  const std::function<void(BatchResult&&)>& sink_;
+};
+}  // namespace
+
+DiffTreeSession::DiffTreeSession(const Repository& repo) : repo_(repo) {}
+DiffTreeSession::~DiffTreeSession() = default;
+
+void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit) {
+  if (commits.empty()) return;
+  if (!child_.running()) child_.start(diff_tree_command(repo_));
+  // A line that is not an object id is echoed back and flushed by git: it
+  // marks the end of this request's output.
+  std::string marker = fmt::format("beaver-end-of-batch-{}", ++requests_);
+  std::string input;
+  input.reserve(commits.size() * 41 + marker.size() + 1);
+  for (auto& c : commits) input += c.hex() + '\n';
+  input += marker + '\n';
+  DiffTreeOutput out(commits, 0, on_commit);
+  if (child_.exchange(input, marker, [&](std::string_view line) { out.line(line); })) {
+    out.finish();
+    return;
+  }
+  // git stopped (a missing object is fatal to it): the one-shot path finds
+  // the commit it failed on and reports it; the rest is diffed again.
+  child_.finish();
+  std::size_t resume = out.current ? out.done - 1 : out.done;
+  out.current.reset();
+  std::vector<Oid> rest(commits.begin() + std::ptrdiff_t(resume), commits.end());
+  git_diff_tree_batch(repo_, rest, on_commit);
+}
+
 void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
                          const std::function<void(BatchResult&&)>& on_commit) {
   std::size_t start = 0;

@@ -15,6 +15,7 @@
 
 #include "git/patch_id.h"
 #include "git/repository.h"
+#include "util/process.h"
 
 #include <functional>
 #include <string>
@@ -51,6 +52,21 @@ struct BatchResult {
   Oid commit;
   std::string text;   // diff text of the commit
   std::string error;  // git's message when it could not produce the diff
+};
+
+// One `git diff-tree --stdin` kept running across many requests (starting
+// git per batch costs more than the diffs of a small batch).
+class DiffTreeSession {
+public:
+  explicit DiffTreeSession(const Repository& repo);
+  ~DiffTreeSession();
+  // Same contract as git_diff_tree_batch.
+  void run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit);
+
+private:
+  const Repository& repo_;
+  Child child_;
+  unsigned requests_ = 0;
 };
 
 // Runs `git diff-tree --stdin -p -M --root` over the commits, calling

@@ -108,3 +108,143 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 }
 
 }  // namespace beaver
+
+namespace beaver {
+
+Child::~Child() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    finish();
+  }
+}
+
+void Child::start(const std::vector<std::string>& argv, const ProcessOptions& options) {
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+    throw Error("cannot create a pipe: {}", std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  if (rc != 0) {
+    close(in[1]);
+    close(out[0]);
+    close(err[0]);
+    throw Error("cannot run {}: {}", argv[0], std::strerror(rc));
+  }
+  pid_ = pid;
+  in_ = in[1];
+  out_ = out[0];
+  errfd_ = err[0];
+  fcntl(in_, F_SETFL, O_NONBLOCK);
+  pending_.clear();
+  err_.clear();
+}
+
+bool Child::exchange(std::string_view input, std::string_view until,
+                     const std::function<void(std::string_view)>& on_line) {
+  std::size_t written = 0;
+  char buf[1 << 16];
+  for (;;) {
+    pollfd fds[3];
+    int n = 0, iw = -1, io = -1, ie = -1;
+    if (in_ >= 0 && written < input.size()) { fds[n] = {in_, POLLOUT, 0}; iw = n++; }
+    if (out_ >= 0) { fds[n] = {out_, POLLIN, 0}; io = n++; }
+    if (errfd_ >= 0) { fds[n] = {errfd_, POLLIN, 0}; ie = n++; }
+    if (io < 0) return false;
+    if (poll(fds, nfds_t(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (iw >= 0 && fds[iw].revents) {
+      ssize_t w = write(in_, input.data() + written, input.size() - written);
+      if (w > 0) written += std::size_t(w);
+      else if (w < 0 && errno != EAGAIN && errno != EINTR) written = input.size();  // the reader is gone
+    }
+    if (ie >= 0 && fds[ie].revents) {
+      ssize_t r = read(errfd_, buf, sizeof buf);
+      if (r > 0) err_.append(buf, std::size_t(r));
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close(errfd_);
+        errfd_ = -1;
+      }
+    }
+    if (io >= 0 && fds[io].revents) {
+      ssize_t r = read(out_, buf, sizeof buf);
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+        close(out_);
+        out_ = -1;
+        return false;
+      }
+      if (r < 0) continue;
+      std::string_view chunk(buf, std::size_t(r));
+      std::size_t pos = 0;
+      while (pos < chunk.size()) {
+        std::size_t nl = chunk.find('\n', pos);
+        if (nl == std::string_view::npos) {
+          pending_.append(chunk.substr(pos));
+          break;
+        }
+        std::string_view line;
+        if (!pending_.empty()) {
+          pending_.append(chunk.substr(pos, nl + 1 - pos));
+          line = pending_;
+        } else {
+          line = chunk.substr(pos, nl + 1 - pos);
+        }
+        pos = nl + 1;
+        if (line.size() == until.size() + 1 && line.substr(0, until.size()) == until) {
+          pending_.clear();
+          // Nothing follows the marker until the next request.
+          return true;
+        }
+        on_line(line);
+        pending_.clear();
+      }
+    }
+  }
+}
+
+int Child::finish() {
+  if (in_ >= 0) close(in_);
+  in_ = -1;
+  char buf[4096];
+  if (out_ >= 0) {
+    while (read(out_, buf, sizeof buf) > 0) {
+    }
+    close(out_);
+    out_ = -1;
+  }
+  if (errfd_ >= 0) {
+    ssize_t r;
+    while ((r = read(errfd_, buf, sizeof buf)) > 0) err_.append(buf, std::size_t(r));
+    close(errfd_);
+    errfd_ = -1;
+  }
+  int status = 0, code = -1;
+  if (pid_ > 0) {
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  }
+  pid_ = -1;
+  return code;
+}
+
+}  // namespace beaver

@@ -27,3 +27,37 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
                           const std::function<void(std::string_view)>& on_stdout = {});
 
 }  // namespace beaver
+
+namespace beaver {
+
+// A long-lived helper program spoken to in turns: write a request, read its
+// answer up to a marker. Used to keep one `git diff-tree --stdin` per core
+// alive for a whole scan instead of starting one per batch.
+class Child {
+public:
+  Child() = default;
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // Starts argv; throws beaver::Error when it cannot.
+  void start(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+  bool running() const { return pid_ > 0; }
+
+  // Writes `input` while reading stdout; each complete line goes to on_line
+  // until a line equal to `until` (which is not passed on). Returns false
+  // when the program ended first (its stderr is then in error()).
+  bool exchange(std::string_view input, std::string_view until,
+                const std::function<void(std::string_view line)>& on_line);
+
+  // Closes stdin and waits; returns the exit code.
+  int finish();
+  const std::string& error() const { return err_; }
+
+private:
+  int pid_ = -1;
+  int in_ = -1, out_ = -1, errfd_ = -1;
+  std::string pending_, err_;
+};
+
+}  // namespace beaver
