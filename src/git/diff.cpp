@@ -476,6 +476,8 @@ void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<v
   DiffTreeOutput out(commits, 0, on_commit);
   if (child_.exchange(input, marker, [&](std::string_view line) { out.line(line); })) {
     out.finish();
+    // git keeps every object it parsed: start a fresh one before it grows large.
+    if (child_.resident_bytes() > (std::size_t(192) << 20)) child_.finish();
     return;
   }
   // git stopped (a missing object is fatal to it): the one-shot path finds

@@ -8,6 +8,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <libdeflate.h>
 #include <zlib.h>
 
@@ -114,15 +117,15 @@ private:
   std::size_t cap_ = 0;
 };
 
-// A whole file mapped read-only.
+// A whole file mapped read-only. The mappings are shared process-wide (by
+// device, inode, size and mtime): every worker thread has a backend of its
+// own, and one mapping of a 400 MB pack per thread would count its pages in
+// the resident size once per thread.
 class Mapping {
 public:
   Mapping() = default;
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() {
-    if (data_) munmap(const_cast<std::uint8_t*>(data_), size_);
-  }
 
   // 0, or an errno value. An empty file maps to nothing (size 0).
   int map(const std::string& path) {
@@ -134,26 +137,49 @@ public:
       ::close(fd);
       return e;
     }
-    size_ = static_cast<std::size_t>(st.st_size);
-    if (size_ > 0) {
-      void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        int e = errno;
-        ::close(fd);
-        size_ = 0;
-        return e;
+    Key key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+    std::lock_guard lock(registry_mutex());
+    auto& slot = registry()[key];
+    region_ = slot.lock();
+    if (!region_) {
+      auto r = std::make_shared<Region>();
+      r->size = static_cast<std::size_t>(st.st_size);
+      if (r->size > 0) {
+        void* p = mmap(nullptr, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+          int e = errno;
+          ::close(fd);
+          return e;
+        }
+        r->data = static_cast<const std::uint8_t*>(p);
       }
-      data_ = static_cast<const std::uint8_t*>(p);
+      region_ = r;
+      slot = r;
     }
     ::close(fd);
     return 0;
   }
-  const std::uint8_t* data() const { return data_; }
-  std::size_t size() const { return size_; }
+  const std::uint8_t* data() const { return region_ ? region_->data : nullptr; }
+  std::size_t size() const { return region_ ? region_->size : 0; }
 
 private:
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
+  struct Region {
+    const std::uint8_t* data = nullptr;
+    std::size_t size = 0;
+    ~Region() {
+      if (data) munmap(const_cast<std::uint8_t*>(data), size);
+    }
+  };
+  using Key = std::tuple<dev_t, ino_t, off_t, time_t, long>;
+  static std::mutex& registry_mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::map<Key, std::weak_ptr<Region>>& registry() {
+    static std::map<Key, std::weak_ptr<Region>> r;
+    return r;
+  }
+  std::shared_ptr<Region> region_;
 };
 
 struct Pack {

@@ -2,7 +2,10 @@
 
 #include "util/error.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -219,6 +222,16 @@ bool Child::exchange(std::string_view input, std::string_view until,
       }
     }
   }
+}
+
+std::size_t Child::resident_bytes() const {
+  if (pid_ <= 0) return 0;
+  std::FILE* f = std::fopen(fmt::format("/proc/{}/statm", pid_).c_str(), "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? std::size_t(resident) * std::size_t(sysconf(_SC_PAGESIZE)) : 0;
 }
 
 int Child::finish() {

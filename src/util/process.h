@@ -43,6 +43,8 @@ public:
   // Starts argv; throws beaver::Error when it cannot.
   void start(const std::vector<std::string>& argv, const ProcessOptions& options = {});
   bool running() const { return pid_ > 0; }
+  // Resident memory of the running program in bytes (0 when unknown).
+  std::size_t resident_bytes() const;
 
   // Writes `input` while reading stdout; each complete line goes to on_line
   // until a line equal to `until` (which is not passed on). Returns false
