@@ -163,18 +163,37 @@ TEST_F(IndexTest, MissingBlobIsRecordedAndIndexingGoesOn) {
   build();
   repo.write("firmware.bin.txt", "big blob that a mirror left out\n");
   std::string victim = repo.commit("add firmware");
+  // The same in a commit that only git renders (it adds and deletes files):
+  // git dies on the missing blob, and the commits around it still come out.
+  repo.write("firmware2.bin.txt", "another blob a mirror left out\n");
+  repo.git("rm -q drivers/virt/coco/tdx-guest.c");
+  std::string victim2 = repo.commit("add firmware 2, drop the TDX guest driver");
+  repo.write("drivers/virt/coco/other.c", "x\n");
+  repo.git("rm -q arch/x86/coco/sev/core.c");
+  std::string by_git_ok = repo.commit("add and delete, all readable");
   repo.write("after.c", "after\n");
   repo.commit("after the missing blob");
-  std::string blob = repo.git("rev-parse HEAD~1:firmware.bin.txt").substr(0, 40);
-  sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+  std::string blob = repo.git("rev-parse " + victim + ":firmware.bin.txt").substr(0, 40);
+  std::string blob2 = repo.git("rev-parse " + victim2 + ":firmware2.bin.txt").substr(0, 40);
+  for (auto& b : {blob, blob2}) sh_ok(repo.dir(), "rm -f .git/objects/" + b.substr(0, 2) + "/" + b.substr(2));
   auto s = run_index(repo.dir());
-  EXPECT_EQ(s.total_commits, 6u);
-  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.total_commits, 8u);
+  ASSERT_EQ(s.problems.size(), 2u);
+  std::sort(s.problems.begin(), s.problems.end(), [&](auto& a, auto&) { return a.commit == victim; });
   EXPECT_EQ(s.problems[0].commit, victim);
   EXPECT_NE(s.problems[0].what.find(blob), std::string::npos) << s.problems[0].what;
   EXPECT_NE(s.problems[0].what.find("firmware.bin.txt"), std::string::npos) << s.problems[0].what;
-  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE error IS NOT NULL"), "1");
-  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE patch_id IS NOT NULL"), "5");
+  EXPECT_EQ(s.problems[1].commit, victim2);
+  EXPECT_NE(s.problems[1].what.find(blob2), std::string::npos) << s.problems[1].what;
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE error IS NOT NULL"), "2");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE patch_id IS NOT NULL"), "6");
+  EXPECT_EQ(one(db(), "SELECT by_git FROM commits WHERE hex(oid) = upper('" + by_git_ok + "')"), "1");
+  // The readable commit git rendered has git's patch-id.
+  auto ids = test::git_patch_ids(repo.dir(), by_git_ok + "~1.." + by_git_ok);
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(one(db(), "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) FROM commits WHERE hex(oid) = upper('" +
+                          by_git_ok + "')"),
+            ids[0]);
   EXPECT_EQ(one(db(), "SELECT subject FROM commits WHERE hex(oid) = upper('" + victim + "')"), "add firmware");
 
   // The binary: exit 0 with a warning, 1 with --strict.

@@ -496,59 +496,20 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     std::string input;
     input.reserve((commits.size() - start) * 41);
     for (std::size_t i = start; i < commits.size(); ++i) input += commits[i].hex() + '\n';
-    auto cmd = repo.git_command();
-    cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-p", "-M", "-l1000", "--root", "--no-color", "--no-ext-diff",
-                           "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/"});
     ProcessOptions po;
     po.input = input;
-    // Each commit's output begins with its id on a line of its own.
-    std::size_t done = start;  // index of the next commit whose output has not started
-    std::optional<BatchResult> current;
-    std::string pending;  // an incomplete line
-    auto emit = [&]() {
-      if (current) on_commit(std::move(*current));
-      current.reset();
-    };
-    auto on_line = [&](std::string_view line) {
-      if (line.size() == 41 && line[40] == '\n') {
-        if (auto oid = Oid::from_hex(line.substr(0, 40))) {
-          // Commits without any change print nothing at all: report them empty.
-          emit();
-          while (done < commits.size() && !(commits[done] == *oid)) {
-            on_commit(BatchResult{commits[done], {}, {}});
-            ++done;
-          }
-          if (done < commits.size()) ++done;
-          current = BatchResult{*oid, {}, {}};
-          return;
-        }
-      }
-      if (current) current->text.append(line);
-    };
-    ProcessResult pr = run_process(cmd, po, [&](std::string_view chunk) {
-      std::size_t pos = 0;
-      while (pos < chunk.size()) {
-        std::size_t nl = chunk.find('\n', pos);
-        if (nl == std::string_view::npos) {
-          pending.append(chunk.substr(pos));
-          break;
-        }
-        if (!pending.empty()) {
-          pending.append(chunk.substr(pos, nl + 1 - pos));
-          on_line(pending);
-          pending.clear();
-        } else {
-          on_line(chunk.substr(pos, nl + 1 - pos));
-        }
-        pos = nl + 1;
-      }
-    });
-    if (!pending.empty()) on_line(pending);
+    DiffTreeOutput out(commits, start, on_commit);
+    LineSplitter lines;
+    auto on_line = [&](std::string_view line) { out.line(line); };
+    ProcessResult pr =
+        run_process(diff_tree_command(repo), po, [&](std::string_view chunk) { lines.feed(chunk, on_line); });
+    lines.flush(on_line);
     if (pr.exit_code == 0) {
-      emit();
-      for (; done < commits.size(); ++done) on_commit(BatchResult{commits[done], {}, {}});
+      out.finish();
       return;
     }
+    std::size_t done = out.done;
+    std::optional<BatchResult> current = std::move(out.current);
     // git stopped on a commit it could not read. That is `current` when its
     // output had started, else the next one; a commit's header is printed
     // lazily, so `current` may also be complete. Each is retried alone.

@@ -32,11 +32,28 @@ struct Pipe {
     if (fd[i] >= 0) close(fd[i]);
     fd[i] = -1;
   }
+  int release(int i) {
+    int f = fd[i];
+    fd[i] = -1;
+    return f;
+  }
 };
-}  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
-                          const std::function<void(std::string_view)>& on_stdout) {
+struct OwnedFd {
+  int fd = -1;
+  OwnedFd() = default;
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+// Starts argv with its stdin, stdout and stderr on pipes; returns the pid and
+// our ends of the pipes (stdin's write end, stdout's and stderr's read ends).
+pid_t spawn(const std::vector<std::string>& argv, const ProcessOptions& options, int& in_w, int& out_r, int& err_r) {
   Pipe in, out, err;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -44,64 +61,93 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  std::vector<std::string> env_storage;
   std::vector<char*> envp;
   for (char** e = environ; *e; ++e) envp.push_back(*e);
   for (auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-
   // A reader that went away must not kill us: a closed stdin is reported by write().
   signal(SIGPIPE, SIG_IGN);
   pid_t pid;
   int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw Error("cannot run {}: {}", argv[0], std::strerror(rc));
-  in.close_end(0);
-  out.close_end(1);
-  err.close_end(1);
+  in_w = in.release(1);
+  out_r = out.release(0);
+  err_r = err.release(0);
+  return pid;
+}
+}  // namespace
+
+void LineSplitter::feed(std::string_view chunk, const std::function<void(std::string_view)>& on_line) {
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    std::size_t nl = chunk.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      pending_.append(chunk.substr(pos));
+      return;
+    }
+    if (!pending_.empty()) {
+      pending_.append(chunk.substr(pos, nl + 1 - pos));
+      on_line(pending_);
+      pending_.clear();
+    } else {
+      on_line(chunk.substr(pos, nl + 1 - pos));
+    }
+    pos = nl + 1;
+  }
+}
+
+void LineSplitter::flush(const std::function<void(std::string_view)>& on_line) {
+  if (!pending_.empty()) on_line(pending_);
+  pending_.clear();
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
+                          const std::function<void(std::string_view)>& on_stdout) {
+  OwnedFd in, out, err;
+  pid_t pid = spawn(argv, options, in.fd, out.fd, err.fd);
 
   ProcessResult result;
   std::size_t written = 0;
-  if (options.input.empty()) in.close_end(1);
-  else fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
+  if (options.input.empty()) in.close();
+  else fcntl(in.fd, F_SETFL, O_NONBLOCK);
   char buf[1 << 16];
-  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
+  while (out.fd >= 0 || err.fd >= 0) {
     pollfd fds[3];
     int n = 0;
     int idx_out = -1, idx_err = -1, idx_in = -1;
-    if (out.fd[0] >= 0) { fds[n] = {out.fd[0], POLLIN, 0}; idx_out = n++; }
-    if (err.fd[0] >= 0) { fds[n] = {err.fd[0], POLLIN, 0}; idx_err = n++; }
-    if (in.fd[1] >= 0) { fds[n] = {in.fd[1], POLLOUT, 0}; idx_in = n++; }
+    if (out.fd >= 0) { fds[n] = {out.fd, POLLIN, 0}; idx_out = n++; }
+    if (err.fd >= 0) { fds[n] = {err.fd, POLLIN, 0}; idx_err = n++; }
+    if (in.fd >= 0) { fds[n] = {in.fd, POLLOUT, 0}; idx_in = n++; }
     if (poll(fds, nfds_t(n), -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (idx_in >= 0 && fds[idx_in].revents) {
-      ssize_t w = write(in.fd[1], options.input.data() + written, options.input.size() - written);
+      ssize_t w = write(in.fd, options.input.data() + written, options.input.size() - written);
       if (w > 0) written += std::size_t(w);
       if (w < 0 && errno != EAGAIN && errno != EINTR) written = options.input.size();
-      if (written >= options.input.size()) in.close_end(1);
+      if (written >= options.input.size()) in.close();
     }
     if (idx_out >= 0 && fds[idx_out].revents) {
-      ssize_t r = read(out.fd[0], buf, sizeof buf);
+      ssize_t r = read(out.fd, buf, sizeof buf);
       if (r > 0) {
         if (on_stdout) on_stdout(std::string_view(buf, std::size_t(r)));
         else result.out.append(buf, std::size_t(r));
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        out.close_end(0);
+        out.close();
       }
     }
     if (idx_err >= 0 && fds[idx_err].revents) {
-      ssize_t r = read(err.fd[0], buf, sizeof buf);
+      ssize_t r = read(err.fd, buf, sizeof buf);
       if (r > 0) result.err.append(buf, std::size_t(r));
-      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) err.close_end(0);
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) err.close();
     }
   }
-  in.close_end(1);
+  in.close();
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -122,41 +168,9 @@ Child::~Child() {
 }
 
 void Child::start(const std::vector<std::string>& argv, const ProcessOptions& options) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-    throw Error("cannot create a pipe: {}", std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (char** e = environ; *e; ++e) envp.push_back(*e);
-  for (auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  if (rc != 0) {
-    close(in[1]);
-    close(out[0]);
-    close(err[0]);
-    throw Error("cannot run {}: {}", argv[0], std::strerror(rc));
-  }
-  pid_ = pid;
-  in_ = in[1];
-  out_ = out[0];
-  errfd_ = err[0];
+  pid_ = spawn(argv, options, in_, out_, errfd_);
   fcntl(in_, F_SETFL, O_NONBLOCK);
-  pending_.clear();
+  lines_ = LineSplitter();
   err_.clear();
 }
 
@@ -196,30 +210,13 @@ bool Child::exchange(std::string_view input, std::string_view until,
         return false;
       }
       if (r < 0) continue;
-      std::string_view chunk(buf, std::size_t(r));
-      std::size_t pos = 0;
-      while (pos < chunk.size()) {
-        std::size_t nl = chunk.find('\n', pos);
-        if (nl == std::string_view::npos) {
-          pending_.append(chunk.substr(pos));
-          break;
-        }
-        std::string_view line;
-        if (!pending_.empty()) {
-          pending_.append(chunk.substr(pos, nl + 1 - pos));
-          line = pending_;
-        } else {
-          line = chunk.substr(pos, nl + 1 - pos);
-        }
-        pos = nl + 1;
-        if (line.size() == until.size() + 1 && line.substr(0, until.size()) == until) {
-          pending_.clear();
-          // Nothing follows the marker until the next request.
-          return true;
-        }
-        on_line(line);
-        pending_.clear();
-      }
+      bool marked = false;
+      lines_.feed(std::string_view(buf, std::size_t(r)), [&](std::string_view line) {
+        if (marked) return;  // nothing follows the marker until the next request
+        if (line.size() == until.size() + 1 && line.substr(0, until.size()) == until) marked = true;
+        else on_line(line);
+      });
+      if (marked) return true;
     }
   }
 }

@@ -30,6 +30,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
 namespace beaver {
 
+// Cuts a stream into lines (each with its '\n'), whatever the chunk sizes.
+class LineSplitter {
+public:
+  void feed(std::string_view chunk, const std::function<void(std::string_view line)>& on_line);
+  void flush(const std::function<void(std::string_view line)>& on_line);  // a last line without '\n'
+
+private:
+  std::string pending_;
+};
+
 // A long-lived helper program spoken to in turns: write a request, read its
 // answer up to a marker. Used to keep one `git diff-tree --stdin` per core
 // alive for a whole scan instead of starting one per batch.
@@ -59,7 +69,8 @@ public:
 private:
   int pid_ = -1;
   int in_ = -1, out_ = -1, errfd_ = -1;
-  std::string pending_, err_;
+  LineSplitter lines_;
+  std::string err_;
 };
 
 }  // namespace beaver
