@@ -24,7 +24,8 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
       ->allow_extra_args();
   cmd->footer(
       "Output equals `git log -p --no-merges RANGE | git patch-id --stable` as a set of pairs;\n"
-      "commits with an empty diff and merges print nothing, like git.\n\n"
+      "commits with an empty diff and merges print nothing, like git. A commit whose objects are\n"
+      "missing (mirrors omit large blobs) is named on stderr, gets no line, and the exit code is 1.\n\n"
       "Examples:\n"
       "  beaver patch-id HEAD~10..HEAD\n"
       "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
