@@ -97,7 +97,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
     }
     fmt::print("{}\n", sorted == g.out ? paint("identical to git patch-id --stable", "32", color)
                                        : paint("DIFFERENT from git patch-id --stable", "31", color));
-    fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  beaver log -n 3 --format json\n", d.dir, d.dir);
+    fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });
 }
