@@ -24,7 +24,7 @@ void init_library() {
     // Objects are read from a repository git wrote; re-hashing every object
     // on read only costs time.
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(64) * 1024 * 1024);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(32) * 1024 * 1024);
     // A kernel's big directories (drivers/, arch/*/boot/dts) are trees of
     // 100+ KiB that every commit walks through: keep them parsed. Blobs are
     // not cached (measured on u-boot: only a quarter are read twice, and

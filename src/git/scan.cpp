@@ -60,7 +60,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
       throw Error("{}: cannot open the repository: {}", repo.path(), last_error());
     w.repo.reset(raw);
     PackBackendOptions po;
-    po.delta_cache_bytes = std::size_t(64) << 20;
+    po.delta_cache_bytes = std::size_t(32) << 20;
     if (!std::getenv("BEAVER_NO_PACK_BACKEND")) install_pack_backend(raw, po);
     w.settings = diff_settings_for(raw);
   }

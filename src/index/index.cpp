@@ -381,7 +381,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     db.exec("PRAGMA synchronous=NORMAL");
     // Hunk hashes and bands are inserted in random key order: a large page
     // cache keeps those B-trees in memory instead of re-reading pages.
-    db.exec("PRAGMA cache_size=-262144");
+    db.exec("PRAGMA cache_size=-65536");
     db.exec("PRAGMA temp_store=MEMORY");
   } catch (const Error&) {
     throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
