@@ -168,9 +168,8 @@ TEST_F(IndexTest, MissingBlobIsRecordedAndIndexingGoesOn) {
   repo.write("firmware2.bin.txt", "another blob a mirror left out\n");
   repo.git("rm -q drivers/virt/coco/tdx-guest.c");
   std::string victim2 = repo.commit("add firmware 2, drop the TDX guest driver");
-  repo.write("drivers/virt/coco/other.c", "x\n");
-  repo.git("rm -q arch/x86/coco/sev/core.c");
-  std::string by_git_ok = repo.commit("add and delete, all readable");
+  sh_ok(repo.dir(), "git mv arch/x86/coco/sev/core.c arch/x86/coco/sev/snp.c && echo '/* moved */' >> arch/x86/coco/sev/snp.c");
+  std::string by_git_ok = repo.commit("a rename with an edit, all readable");
   repo.write("after.c", "after\n");
   repo.commit("after the missing blob");
   std::string blob = repo.git("rev-parse " + victim + ":firmware.bin.txt").substr(0, 40);

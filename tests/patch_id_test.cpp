@@ -271,3 +271,42 @@ TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
 
 }  // namespace
 }  // namespace beaver
+
+namespace beaver {
+namespace {
+
+// Commits that add and delete files go to git only when git's rename
+// detection could pair them; otherwise libgit2's rendering is exact.
+TEST_F(PatchIdRepo, AddAndDeleteWithoutPossibleRenameStaysInProcess) {
+  std::string small = "int a;\n";
+  std::string large;
+  for (int i = 0; i < 100; ++i) large += "int value" + std::to_string(i) + ";\n";
+  repo.write("small.c", small);
+  repo.write("keep.c", "keep\n");
+  repo.commit("base");
+  repo.git("rm -q small.c");
+  repo.write("large.c", large);
+  std::string no_rename = repo.commit("delete a small file, add a large one: sizes rule a rename out");
+  repo.git("rm -q large.c");
+  repo.write("large2.c", large + "int more;\n");
+  std::string rename = repo.commit("a rename with an edit");
+  repo.write("same.c", "same\n");
+  repo.commit("add same.c");
+  repo.git("rm -q same.c");
+  repo.write("elsewhere/same.c", "same\n");
+  std::string exact = repo.commit("an exact rename");
+  git::Repository r = git::Repository::open(repo.dir());
+  std::map<std::string, bool> by_git;
+  git::ScanOptions so;
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    for (auto& x : chunk) by_git[x.commit.hex()] = x.by_git;
+  };
+  git::scan(r, r.walk(r.resolve({"HEAD"})), so);
+  EXPECT_FALSE(by_git.at(no_rename));
+  EXPECT_TRUE(by_git.at(rename));
+  EXPECT_TRUE(by_git.at(exact));
+  expect_same_as_git("HEAD");
+}
+
+}  // namespace
+}  // namespace beaver

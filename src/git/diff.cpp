@@ -201,6 +201,60 @@ void TreeDiff::one_side(const git_tree_entry* e, const std::string& prefix, bool
   out_.push_back(std::move(d));
 }
 
+// Could git's rename detection (-M, 50%) pair a deleted file with an added
+// one? If not, git prints the commit exactly as libgit2 renders it. Like
+// git's diffcore-rename: an exact rename is a deleted and an added entry
+// with the same blob; an inexact one needs two regular files whose sizes
+// differ by at most half of the larger (estimate_similarity() skips the
+// rest without reading them). Undecidable cases say yes: git decides.
+bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
+  std::vector<const Delta*> gone, born;
+  for (auto& d : deltas) {
+    if (d.status == GIT_DELTA_DELETED) gone.push_back(&d);
+    else if (d.status == GIT_DELTA_ADDED) born.push_back(&d);
+  }
+  if (gone.empty() || born.empty()) return false;
+  if (gone.size() * born.size() > 1000000) return true;
+  for (auto* g : gone)
+    for (auto* b : born)
+      if (git_oid_equal(&g->old_id, &b->new_id)) return true;
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, repo) != 0) return true;
+  auto size_of = [&](const git_oid& id, std::size_t& out) {
+    std::size_t len = 0;
+    git_object_t type;
+    if (git_odb_read_header(&len, &type, odb, &id) != 0) return false;
+    out = len;
+    return true;
+  };
+  auto regular = [](std::uint32_t mode) { return kind(mode) == 0100000; };
+  std::vector<std::size_t> gone_size, born_size;
+  bool ok = true;
+  for (auto* g : gone) {
+    std::size_t n = 0;
+    if (regular(g->old_mode) && !(ok = size_of(g->old_id, n))) break;
+    gone_size.push_back(n);
+  }
+  for (std::size_t i = 0; ok && i < born.size(); ++i) {
+    std::size_t n = 0;
+    if (regular(born[i]->new_mode) && !(ok = size_of(born[i]->new_id, n))) break;
+    born_size.push_back(n);
+  }
+  git_odb_free(odb);
+  if (!ok) return true;
+  for (std::size_t i = 0; i < gone.size(); ++i) {
+    if (!regular(gone[i]->old_mode)) continue;
+    for (std::size_t j = 0; j < born.size(); ++j) {
+      if (!regular(born[j]->new_mode)) continue;
+      std::size_t a = gone_size[i], b = born_size[j];
+      std::size_t max = std::max(a, b), delta = max - std::min(a, b);
+      // git: skip when max_size * (MAX_SCORE - minimum_score) < delta_size * MAX_SCORE
+      if (!(max * 30000 < delta * 60000)) return true;
+    }
+  }
+  return false;
+}
+
 // The content git diffs for one side of a file: the blob, or for a
 // submodule (gitlink) the line "Subproject commit <id>".
 struct Side {
@@ -318,12 +372,7 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.error = td.error;
     return r;
   }
-  bool added = false, deleted = false;
-  for (auto& d : deltas) {
-    added |= d.status == GIT_DELTA_ADDED;
-    deleted |= d.status == GIT_DELTA_DELETED;
-  }
-  if ((added && deleted) || td.typechange) {
+  if (td.typechange || may_have_renames(repo, deltas)) {
     r.needs_git = true;
     return r;
   }
