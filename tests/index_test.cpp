@@ -126,6 +126,13 @@ TEST_F(IndexTest, IncrementalUpToDateAndRewrittenBranch) {
   EXPECT_FALSE(more.up_to_date);
   EXPECT_EQ(more.new_commits, 1u);
   EXPECT_EQ(more.total_commits, 5u);
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE first_release IS NULL"), "1");
+  // A new tag on old commits: no new commit, but releases are recomputed.
+  repo.git("tag v6.2");
+  auto tagged = run_index(repo.dir());
+  EXPECT_FALSE(tagged.up_to_date);
+  EXPECT_EQ(tagged.new_commits, 0u);
+  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE subject = 'one more'"), "v6.2");
 
   // A rebase: two commits rewritten on top of an older base.
   repo.git("checkout -q -b vendor " + buggy_);

@@ -237,6 +237,27 @@ std::size_t resolve_refs(Database& db) {
 // first_tag / first_release: tags in the order they were made (the tagged
 // commit's committer date, then name); each claims the commits it reaches
 // that no earlier tag reached. One pass over the graph per kind.
+// True when first tags must be computed again: the tags changed (name,
+// commit or release pattern), or a tag points at a commit this run indexed.
+// Otherwise every new commit is contained in no tag and the old values hold,
+// so a small update costs in proportion to its new commits.
+bool tags_changed(const git::Repository& repo, Database& db, const std::vector<git::Oid>& new_commits,
+                  bool pattern_changed) {
+  if (pattern_changed) return true;
+  std::map<std::string, std::string> stored;
+  auto st = db.prepare("SELECT name, oid FROM tags");
+  while (st.step()) stored[st.text(0)] = std::string(st.blob(1));
+  auto now = repo.tags();
+  if (now.size() != stored.size()) return true;
+  std::unordered_set<std::string> fresh;
+  for (auto& c : new_commits) fresh.emplace(raw_oid(c));
+  for (auto& [name, oid] : now) {
+    auto it = stored.find(name);
+    if (it == stored.end() || it->second != raw_oid(oid) || fresh.count(std::string(raw_oid(oid)))) return true;
+  }
+  return false;
+}
+
 void compute_first_tags(const git::Repository& repo, Database& db, const std::string& release_pattern) {
   struct Node {
     std::string oid;
@@ -537,7 +558,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     tx.commit();
     phase("refs");
   }
-  compute_first_tags(repo, db, options.release_pattern);
+  if (tags_changed(repo, db, commits, stored_pattern != options.release_pattern))
+    compute_first_tags(repo, db, options.release_pattern);
   phase("first tags");
   {
     Transaction tx(db);
