@@ -241,24 +241,30 @@ std::size_t resolve_refs(Database& db) {
 // commit or release pattern), or a tag points at a commit this run indexed.
 // Otherwise every new commit is contained in no tag and the old values hold,
 // so a small update costs in proportion to its new commits.
-bool tags_changed(const git::Repository& repo, Database& db, const std::vector<git::Oid>& new_commits,
-                  bool pattern_changed) {
-  if (pattern_changed) return true;
+bool tag_set_differs(Database& db, const std::vector<std::pair<std::string, git::Oid>>& now) {
   std::map<std::string, std::string> stored;
   auto st = db.prepare("SELECT name, oid FROM tags");
   while (st.step()) stored[st.text(0)] = std::string(st.blob(1));
-  auto now = repo.tags();
   if (now.size() != stored.size()) return true;
-  std::unordered_set<std::string> fresh;
-  for (auto& c : new_commits) fresh.emplace(raw_oid(c));
   for (auto& [name, oid] : now) {
     auto it = stored.find(name);
-    if (it == stored.end() || it->second != raw_oid(oid) || fresh.count(std::string(raw_oid(oid)))) return true;
+    if (it == stored.end() || it->second != raw_oid(oid)) return true;
   }
   return false;
 }
 
-void compute_first_tags(const git::Repository& repo, Database& db, const std::string& release_pattern) {
+bool tags_changed(Database& db, const std::vector<std::pair<std::string, git::Oid>>& now,
+                  const std::vector<git::Oid>& new_commits, bool pattern_changed) {
+  if (pattern_changed || tag_set_differs(db, now)) return true;
+  std::unordered_set<std::string> fresh;
+  for (auto& c : new_commits) fresh.emplace(raw_oid(c));
+  for (auto& [name, oid] : now)
+    if (fresh.count(std::string(raw_oid(oid)))) return true;
+  return false;
+}
+
+void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& repo_tags, Database& db,
+                        const std::string& release_pattern) {
   struct Node {
     std::string oid;
     std::vector<std::int64_t> parents;  // indexes into nodes
@@ -297,7 +303,7 @@ void compute_first_tags(const git::Repository& repo, Database& db, const std::st
   Transaction tx(db);
   db.exec("DELETE FROM tags");
   auto ins = db.prepare("INSERT INTO tags(name, oid, is_release) VALUES (?,?,?)");
-  for (auto& [name, oid] : repo.tags()) {
+  for (auto& [name, oid] : repo_tags) {
     bool release = is_release_tag(name, release_pattern);
     ins.bind(1, name).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).bind(3, std::int64_t(release)).run();
     auto it = at.find(std::string(raw_oid(oid)));
@@ -444,7 +450,9 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     st.step();
     return std::size_t(st.int64(0));
   };
-  if (all_known && stored_pattern == options.release_pattern && !tips.empty()) {
+  // Tags count too: a new tag on a known commit changes first releases.
+  auto repo_tags = repo.tags();
+  if (all_known && stored_pattern == options.release_pattern && !tips.empty() && !tag_set_differs(db, repo_tags)) {
     summary.up_to_date = true;
     summary.total_commits = count_commits();
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -558,8 +566,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     tx.commit();
     phase("refs");
   }
-  if (tags_changed(repo, db, commits, stored_pattern != options.release_pattern))
-    compute_first_tags(repo, db, options.release_pattern);
+  if (tags_changed(db, repo_tags, commits, stored_pattern != options.release_pattern))
+    compute_first_tags(repo_tags, db, options.release_pattern);
   phase("first tags");
   {
     Transaction tx(db);
