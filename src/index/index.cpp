@@ -94,11 +94,9 @@ public:
       : commit_(db.prepare(
             "INSERT INTO commits(oid, parents, author_name, author_email, author_time, author_tz, committer_name, "
             "committer_email, committer_time, committer_tz, subject, norm_subject, is_merge, patch_id, "
-            "cf_id, minhash, changed_lines, files, insertions, deletions, by_git, error) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+            "cf_id, minhash, changed_lines, files, insertions, deletions, by_git, error, hunk_hashes) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
         path_(db.prepare("INSERT INTO paths(commit_id, seq, path, old_path, added, deleted, binary) VALUES (?,?,?,?,?,?,?)")),
-        hunk_(db.prepare("INSERT OR IGNORE INTO hunks(hash, commit_id) VALUES (?,?)")),
-        band_(db.prepare("INSERT OR IGNORE INTO bands(band, commit_id) VALUES (?,?)")),
         trailer_(db.prepare("INSERT INTO trailers(commit_id, seq, key, value) VALUES (?,?,?,?)")),
         ref_(db.prepare("INSERT INTO refs(commit_id, kind, target, subject, line, state) VALUES (?,?,?,?,?,?)")),
         db_(db) {}
@@ -137,6 +135,14 @@ public:
     commit_.bind(21, std::int64_t(r.by_git));
     if (r.error.empty()) commit_.bind_null(22);
     else commit_.bind(22, r.error);
+    {
+      std::vector<std::uint64_t> hunks;
+      std::unordered_set<std::uint64_t> seen;
+      for (auto h : r.fp.hunks)
+        if (seen.insert(h).second) hunks.push_back(h);
+      if (hunks.empty()) commit_.bind_null(23);
+      else commit_.bind_blob(23, hunks.data(), hunks.size() * sizeof(std::uint64_t));
+    }
     commit_.run();
     std::int64_t id = db_.last_rowid();
 
@@ -146,16 +152,6 @@ public:
       if (f.old_path != f.path) path_.bind(4, f.old_path);
       else path_.bind_null(4);
       path_.bind(5, f.added).bind(6, f.deleted).bind(7, std::int64_t(f.binary)).run();
-    }
-    std::unordered_set<std::uint64_t> seen;
-    for (auto h : r.fp.hunks)
-      if (seen.insert(h).second) hunk_.bind(1, std::int64_t(h)).bind(2, id).run();
-    if (!r.fp.cf_id.empty()) {
-      for (std::uint64_t b = 0; b < git::kMinHashSize / 4; ++b) {
-        std::uint64_t h = 0;
-        for (int k = 0; k < 4; ++k) h = git::hash64(std::string_view(reinterpret_cast<const char*>(&r.fp.minhash[b * 4 + k]), 4), h);
-        band_.bind(1, std::int64_t((b << 56) ^ (h >> 8))).bind(2, id).run();
-      }
     }
     int seq = 0;
     for (auto& t : msg.trailers) trailer_.bind(1, id).bind(2, seq++).bind(3, t.key).bind(4, t.value).run();
@@ -170,9 +166,51 @@ public:
   }
 
 private:
-  Statement commit_, path_, hunk_, band_, trailer_, ref_;
+  Statement commit_, path_, trailer_, ref_;
   Database& db_;
 };
+
+// Fills the hunks and bands lookup tables for every commit above
+// meta 'lookup_upto', in key order: sorted inserts touch each B-tree page
+// once, where inserting per commit jumped all over both trees.
+void build_lookup(Database& db) {
+  std::int64_t upto = 0;
+  {
+    auto st = db.prepare("SELECT value FROM meta WHERE key = 'lookup_upto'");
+    if (st.step()) upto = std::stoll(st.text(0));
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> hunks, bands;
+  std::int64_t max_id = upto;
+  auto st = db.prepare("SELECT id, hunk_hashes, minhash FROM commits WHERE id > ?");
+  st.bind(1, upto);
+  while (st.step()) {
+    std::int64_t id = st.int64(0);
+    max_id = std::max(max_id, id);
+    std::string_view h = st.blob(1);
+    for (std::size_t k = 0; k + 8 <= h.size(); k += 8) {
+      std::uint64_t v;
+      std::memcpy(&v, h.data() + k, 8);
+      hunks.emplace_back(std::int64_t(v), id);
+    }
+    std::string_view m = st.blob(2);
+    if (m.size() == git::kMinHashSize * 4) {
+      for (std::uint64_t b = 0; b < git::kMinHashSize / 4; ++b) {
+        std::uint64_t v = git::hash64(m.substr(b * 16, 16));
+        bands.emplace_back(std::int64_t((b << 56) ^ (v >> 8)), id);
+      }
+    }
+  }
+  st.reset();
+  if (max_id == upto) return;
+  std::sort(hunks.begin(), hunks.end());
+  std::sort(bands.begin(), bands.end());
+  auto hi = db.prepare("INSERT OR IGNORE INTO hunks(hash, commit_id) VALUES (?,?)");
+  for (auto& [k, id] : hunks) hi.bind(1, k).bind(2, id).run();
+  auto bi = db.prepare("INSERT OR IGNORE INTO bands(band, commit_id) VALUES (?,?)");
+  for (auto& [k, id] : bands) bi.bind(1, k).bind(2, id).run();
+  auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('lookup_upto', ?)");
+  meta.bind(1, std::to_string(max_id)).run();
+}
 
 // Resolves Fixes: and backport references to indexed commits: by id prefix,
 // then (Fixes: only) by the quoted subject when the id names no commit or
@@ -562,6 +600,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     Transaction tx(db);
     db.exec(kIndexes);
     phase("indexes");
+    build_lookup(db);
+    phase("lookup");
     summary.refs_unresolved = resolve_refs(db);
     tx.commit();
     phase("refs");

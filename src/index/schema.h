@@ -20,13 +20,17 @@
 //       patch_id BLOB(20)            git patch-id --stable; NULL when git prints none
 //       cf_id BLOB(20)               context-free id (git/patch_id.h)
 //       minhash BLOB(64)             16 x uint32 little-endian MinHash of changed lines
+//       hunk_hashes BLOB             uint64 little-endian hash of each hunk's changed lines
 //       changed_lines, files, insertions, deletions
 //       by_git                       1 when git diff-tree rendered the diff
 //       error                        what could not be read (missing objects), or NULL
 //       first_tag, first_release     the earliest tag / release tag containing it
 //   paths(commit_id, seq, path, old_path, added, deleted, binary)
-//   hunks(hash, commit_id)           64-bit hash of each hunk's changed lines
-//   bands(band, commit_id)           LSH bands of the MinHash: band = (i << 56) ^ hash of rows 4i..4i+3
+//   hunks(hash, commit_id)           lookup: commits by hunk hash (from commits.hunk_hashes)
+//   bands(band, commit_id)           lookup: LSH bands of the MinHash, band = (i << 56) ^ hash of rows 4i..4i+3
+//                                    Both are filled after the commits, sorted, for every commit
+//                                    id above meta 'lookup_upto' (so an interrupted run is completed
+//                                    by the next one).
 //   trailers(commit_id, seq, key, value)
 //   (the four tables above are WITHOUT ROWID, clustered on their key)
 //   refs(commit_id, kind, target, subject, line, state, resolved)
@@ -54,7 +58,7 @@ CREATE TABLE commits(
   committer_name TEXT, committer_email TEXT, committer_time INTEGER, committer_tz INTEGER,
   subject TEXT, norm_subject TEXT,
   is_merge INTEGER NOT NULL DEFAULT 0,
-  patch_id BLOB, cf_id BLOB, minhash BLOB,
+  patch_id BLOB, cf_id BLOB, minhash BLOB, hunk_hashes BLOB,
   changed_lines INTEGER, files INTEGER, insertions INTEGER, deletions INTEGER,
   by_git INTEGER NOT NULL DEFAULT 0,
   error TEXT,
