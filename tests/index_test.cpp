@@ -334,6 +334,12 @@ TEST(IndexRobustness, KillNineThenResume) {
   EXPECT_EQ(one(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(one(db, "SELECT count(*) FROM commits"), "6000");
   EXPECT_EQ(one(db, "SELECT count(DISTINCT oid) FROM commits"), "6000");
+  // The lookup tables cover every commit, including those of the killed run.
+  EXPECT_EQ(one(db, "SELECT count(DISTINCT commit_id) FROM bands"),
+            one(db, "SELECT count(*) FROM commits WHERE minhash IS NOT NULL"));
+  EXPECT_EQ(one(db, "SELECT count(DISTINCT commit_id) FROM hunks"),
+            one(db, "SELECT count(*) FROM commits WHERE hunk_hashes IS NOT NULL"));
+  EXPECT_NE(one(db, "SELECT count(*) FROM hunks"), "0");
   // Same answer as git for every commit.
   auto git_ids = test::git_patch_ids(dir.str(), "main");
   auto rows = query(db, "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) AS l FROM commits WHERE patch_id IS NOT NULL ORDER BY l");
