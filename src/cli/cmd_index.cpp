@@ -1,5 +1,6 @@
 // beaver index: build or refresh the persistent commit index.
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "git/repository.h"
 #include "index/index.h"
 #include "util/error.h"
@@ -22,8 +23,8 @@ void setup_index(CLI::App& app, Context& ctx) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("index", "Build or refresh the commit index (patch-ids, trailers, releases)");
-  cmd->add_option("--repo", o->repo, "Repository (work tree, .git or bare)")->capture_default_str();
-  cmd->add_option("--index", o->index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+  add_repo_option(cmd, o->repo);
+  add_index_option(cmd, o->index);
   cmd->add_option("--release-pattern", o->release_pattern, "Glob of release tags; -rc tags never count")->capture_default_str();
   cmd->add_flag("--rebuild", o->rebuild, "Delete the index and build it again (recovers a corrupt or foreign file)");
   cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely");

@@ -57,8 +57,8 @@ void setup_log(CLI::App& app, Context& ctx) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("log", "Show what the index knows about commits (patch-id, release, Fixes:, backports)");
-  cmd->add_option("--repo", o->repo, "Repository (work tree, .git or bare)")->capture_default_str();
-  cmd->add_option("--index", o->index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+  add_repo_option(cmd, o->repo);
+  add_index_option(cmd, o->index);
   add_format_option(cmd, o->format, {"text", "json", "markdown"});
   cmd->add_option("-n,--max-count", o->max, "Show at most N commits (newest first)");
   cmd->add_option("revisions", o->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)");

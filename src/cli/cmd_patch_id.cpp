@@ -1,6 +1,7 @@
 // beaver patch-id: `<patch-id> <commit>` for every non-merge commit of the
 // ranges, the same set of pairs as `git log -p --no-merges RANGE | git patch-id --stable`.
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "git/repository.h"
 #include "git/scan.h"
 #include "util/error.h"
@@ -18,7 +19,7 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
-  cmd->add_option("--repo", opts->repo, "Repository (work tree, .git or bare)")->capture_default_str();
+  add_repo_option(cmd, opts->repo);
   cmd->add_option("-j,--threads", opts->threads, "Worker threads (default: every core)");
   cmd->add_option("revisions", opts->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)")
       ->allow_extra_args();

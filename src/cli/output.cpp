@@ -4,6 +4,14 @@
 
 namespace beaver::cli {
 
+void add_repo_option(CLI::App* cmd, std::string& repo) {
+  cmd->add_option("--repo", repo, "Repository (work tree, .git or bare)")->capture_default_str();
+}
+
+void add_index_option(CLI::App* cmd, std::string& index) {
+  cmd->add_option("--index", index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+}
+
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed) {
   std::string list;
   for (auto& a : allowed) list += (list.empty() ? "" : "|") + a;

@@ -11,6 +11,9 @@
 
 namespace beaver::cli {
 
+// --repo DIR and --index PATH, worded the same for every command.
+void add_repo_option(CLI::App* cmd, std::string& repo);
+void add_index_option(CLI::App* cmd, std::string& index);
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed);
 // Prints JSON with invalid UTF-8 replaced by U+FFFD (commit messages can hold any bytes).
 void print_json(const nlohmann::json& j);
