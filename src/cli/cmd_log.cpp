@@ -7,6 +7,8 @@
 #include "util/error.h"
 #include "util/term.h"
 
+#include <algorithm>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -75,9 +77,13 @@ void setup_log(CLI::App& app, Context& ctx) {
     index::Reader reader(db);
     std::vector<std::string> revs = o->revs;
     if (revs.empty()) revs.push_back("HEAD");
-    std::vector<git::Oid> commits = repo.walk(repo.resolve(revs));
-    std::reverse(commits.begin(), commits.end());
-    if (o->max >= 0 && commits.size() > std::size_t(o->max)) commits.resize(std::size_t(o->max));
+    std::vector<git::Oid> commits;
+    if (o->max >= 0) {
+      commits = repo.walk_newest(repo.resolve(revs), std::size_t(o->max));
+    } else {
+      commits = repo.walk(repo.resolve(revs));
+      std::reverse(commits.begin(), commits.end());
+    }
     std::vector<index::CommitRecord> records;
     std::vector<std::string> missing;
     for (auto& c : commits) {

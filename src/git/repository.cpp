@@ -182,6 +182,23 @@ bool is_utf8_name(std::string_view e) {
 }
 }  // namespace
 
+std::vector<Oid> Repository::walk_newest(const RevisionSet& revs, std::size_t limit) const {
+  git_revwalk* raw = nullptr;
+  if (git_revwalk_new(&raw, repo_.get()) != 0) throw Error("revwalk: {}", last_error());
+  RevwalkPtr walk(raw);
+  git_revwalk_sorting(raw, GIT_SORT_NONE);  // git log's order, streamed (GIT_SORT_TIME sorts the whole history first)
+  for (auto& o : revs.include)
+    if (git_revwalk_push(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
+  for (auto& o : revs.exclude)
+    if (git_revwalk_hide(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
+  std::vector<Oid> out;
+  git_oid id;
+  int rc = 0;
+  while (out.size() < limit && (rc = git_revwalk_next(&id, raw)) == 0) out.emplace_back(id);
+  if (rc != 0 && rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
+  return out;
+}
+
 CommitInfo Repository::commit_info(const Oid& id) const { return read_commit_info(repo_.get(), id); }
 
 CommitInfo read_commit_info(git_repository* repo, const Oid& id) {

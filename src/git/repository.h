@@ -97,6 +97,9 @@ public:
   // Commits reachable from include and not from exclude, parents before
   // children (reverse topological order, like `git rev-list --topo-order --reverse`).
   std::vector<Oid> walk(const RevisionSet& revs) const;
+  // The newest `limit` commits, newest first (commit date order, like
+  // `git log -n`); stops walking as soon as it has them.
+  std::vector<Oid> walk_newest(const RevisionSet& revs, std::size_t limit) const;
 
   CommitInfo commit_info(const Oid& id) const;
 

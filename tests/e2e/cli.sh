@@ -28,3 +28,7 @@ for i in 1 2 3; do echo "$i" > "f$i"; git add .; git commit -qm "c$i"; done
 # No colour and no progress bar when not on a terminal.
 "$beaver" index 2>&1 | grep -q $'\033' && fail "escape codes in a pipe"
 echo "cli: ok"
+# log -n walks only as far as it needs, in git log's order.
+[ "$("$beaver" log -n 2 --format json | grep -o '"commit": "[0-9a-f]*"' | cut -d'"' -f4 | tr '\n' ' ')" = \
+  "$(git log -2 --format=%H | tr '\n' ' ')" ] || fail "log -n 2 order"
+echo "cli log: ok"
