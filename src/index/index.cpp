@@ -448,6 +448,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     // cache keeps those B-trees in memory instead of re-reading pages.
     db.exec("PRAGMA cache_size=-65536");
     db.exec("PRAGMA temp_store=MEMORY");
+    // Index builds after a large load sort with helper threads.
+    db.exec("PRAGMA threads=2");
   } catch (const Error&) {
     throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
                 sqlite3_errmsg(db.get()));
