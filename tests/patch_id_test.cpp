@@ -310,3 +310,22 @@ TEST_F(PatchIdRepo, AddAndDeleteWithoutPossibleRenameStaysInProcess) {
 
 }  // namespace
 }  // namespace beaver
+
+namespace beaver {
+namespace {
+
+// gitattributes decide binary-ness as in git: `binary` makes a text file
+// binary, `diff` makes a file with NUL bytes text.
+TEST_F(PatchIdRepo, GitattributesBinaryAndForcedText) {
+  repo.write(".gitattributes", "*.dat binary\n*.raw diff\n");
+  repo.write("table.dat", "plain text marked binary\n");
+  repo.write("dump.raw", std::string("text\0with nul\n", 14));
+  repo.commit("attributes and files");
+  repo.write("table.dat", "plain text marked binary, changed\n");
+  repo.write("dump.raw", std::string("text\0with nul, changed\n", 23));
+  repo.commit("change both");
+  expect_same_as_git("HEAD");
+}
+
+}  // namespace
+}  // namespace beaver

@@ -316,18 +316,38 @@ DiffSettings diff_settings_for(git_repository* repo) {
 }
 
 namespace {
-// git's verdict from the "diff" attribute: 1 text, 0 binary, -1 unset (look
-// for NUL bytes), -2 a diff driver (only git knows its textconv/binary config).
-int diff_attribute(git_repository* repo, const DiffSettings& settings, const std::string& path) {
-  if (!settings.check_attributes) return -1;
+// git's verdict from the "diff" attribute.
+enum class DiffAttr {
+  automatic,  // unset, or a driver with only a funcname: look for NUL bytes
+  text,       // `diff`: text even with NUL bytes
+  binary,     // `-diff` / `binary`
+  git,        // a driver with textconv, binary or command config: let git render it
+};
+
+DiffAttr diff_attribute(git_repository* repo, const DiffSettings& settings, const std::string& path) {
+  if (!settings.check_attributes) return DiffAttr::automatic;
   const char* value = nullptr;
-  if (git_attr_get(&value, repo, settings.attr_flags, path.c_str(), "diff") != 0) return -1;
+  if (git_attr_get(&value, repo, settings.attr_flags, path.c_str(), "diff") != 0) return DiffAttr::automatic;
   switch (git_attr_value(value)) {
-    case GIT_ATTR_VALUE_TRUE: return 1;
-    case GIT_ATTR_VALUE_FALSE: return 0;
-    case GIT_ATTR_VALUE_STRING: return -2;
-    default: return -1;
+    case GIT_ATTR_VALUE_TRUE: return DiffAttr::text;
+    case GIT_ATTR_VALUE_FALSE: return DiffAttr::binary;
+    case GIT_ATTR_VALUE_STRING: break;
+    default: return DiffAttr::automatic;
   }
+  // A named driver: builtin funcname drivers are harmless, but a configured
+  // textconv or binary setting changes the text.
+  git_config* cfg = nullptr;
+  if (git_repository_config_snapshot(&cfg, repo) != 0) return DiffAttr::git;
+  bool custom = false;
+  for (const char* key : {"textconv", "binary", "command"}) {
+    git_config_entry* e = nullptr;
+    if (git_config_get_entry(&e, cfg, fmt::format("diff.{}.{}", value, key).c_str()) == 0) {
+      custom = true;
+      git_config_entry_free(e);
+    }
+  }
+  git_config_free(cfg);
+  return custom ? DiffAttr::git : DiffAttr::automatic;
 }
 }  // namespace
 
@@ -394,32 +414,9 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       give_up();
       return r;
     }
-    int attr = diff_attribute(repo, settings, d.new_path);
-    if (attr == -2) {
-      // a named diff driver: builtin funcname drivers are harmless, but a
-      // configured textconv or binary setting changes the text; let git decide
-      const char* value = nullptr;
-      git_attr_get(&value, repo, settings.attr_flags, d.new_path.c_str(), "diff");
-      git_config* cfg = nullptr;
-      bool custom = false;
-      if (value && git_repository_config_snapshot(&cfg, repo) == 0) {
-        git_config_entry* e = nullptr;
-        for (const char* key : {"textconv", "binary", "command"}) {
-          if (git_config_get_entry(&e, cfg, fmt::format("diff.{}.{}", value, key).c_str()) == 0) {
-            custom = true;
-            git_config_entry_free(e);
-          }
-        }
-        git_config_free(cfg);
-      }
-      if (custom) {
-        r.needs_git = true;
-        give_up();
-        return r;
-      }
-      attr = -1;
-    }
-    if (attr == 0 || (attr == -1 && (is_binary(a) || is_binary(b)))) {
+    DiffAttr attr = diff_attribute(repo, settings, d.new_path);
+    if (attr == DiffAttr::git || attr == DiffAttr::binary ||
+        (attr == DiffAttr::automatic && (is_binary(a) || is_binary(b)))) {
       r.needs_git = true;
       give_up();
       return r;

@@ -134,21 +134,30 @@ Oid Repository::resolve_commit(const std::string& rev) const {
   return *oid;
 }
 
-std::vector<Oid> Repository::walk(const RevisionSet& revs) const {
+std::vector<Oid> Repository::walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const {
   git_revwalk* raw = nullptr;
   if (git_revwalk_new(&raw, repo_.get()) != 0) throw Error("revwalk: {}", last_error());
   RevwalkPtr walk(raw);
-  git_revwalk_sorting(raw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  git_revwalk_sorting(raw, sorting);
   for (auto& o : revs.include)
     if (git_revwalk_push(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
   for (auto& o : revs.exclude)
     if (git_revwalk_hide(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
   std::vector<Oid> out;
   git_oid id;
-  int rc;
-  while ((rc = git_revwalk_next(&id, raw)) == 0) out.emplace_back(id);
-  if (rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
+  int rc = 0;
+  while (out.size() < limit && (rc = git_revwalk_next(&id, raw)) == 0) out.emplace_back(id);
+  if (rc != 0 && rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
   return out;
+}
+
+std::vector<Oid> Repository::walk(const RevisionSet& revs) const {
+  return walk_sorted(revs, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE, SIZE_MAX);
+}
+
+std::vector<Oid> Repository::walk_newest(const RevisionSet& revs, std::size_t limit) const {
+  // git log's order, streamed (GIT_SORT_TIME would sort the whole history first)
+  return walk_sorted(revs, GIT_SORT_NONE, limit);
 }
 
 namespace {
@@ -181,23 +190,6 @@ bool is_utf8_name(std::string_view e) {
   return l == "utf-8" || l == "utf8";
 }
 }  // namespace
-
-std::vector<Oid> Repository::walk_newest(const RevisionSet& revs, std::size_t limit) const {
-  git_revwalk* raw = nullptr;
-  if (git_revwalk_new(&raw, repo_.get()) != 0) throw Error("revwalk: {}", last_error());
-  RevwalkPtr walk(raw);
-  git_revwalk_sorting(raw, GIT_SORT_NONE);  // git log's order, streamed (GIT_SORT_TIME sorts the whole history first)
-  for (auto& o : revs.include)
-    if (git_revwalk_push(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
-  for (auto& o : revs.exclude)
-    if (git_revwalk_hide(raw, &o.raw) != 0) throw Error("{}: {}", o.hex(), last_error());
-  std::vector<Oid> out;
-  git_oid id;
-  int rc = 0;
-  while (out.size() < limit && (rc = git_revwalk_next(&id, raw)) == 0) out.emplace_back(id);
-  if (rc != 0 && rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
-  return out;
-}
 
 CommitInfo Repository::commit_info(const Oid& id) const { return read_commit_info(repo_.get(), id); }
 

@@ -113,6 +113,7 @@ public:
   std::vector<std::string> git_command() const;
 
 private:
+  std::vector<Oid> walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
   std::shared_ptr<git_repository> repo_;
   std::string git_dir_;
   std::string path_;

@@ -61,7 +61,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     w.repo.reset(raw);
     PackBackendOptions po;
     po.delta_cache_bytes = std::size_t(32) << 20;
-    if (!std::getenv("BEAVER_NO_PACK_BACKEND")) install_pack_backend(raw, po);
+    install_pack_backend(raw, po);
     w.settings = diff_settings_for(raw);
   }
   // One long-lived `git diff-tree` per core for the commits only git renders.
