@@ -48,10 +48,11 @@ void setup_demo(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("demo", "Build a small kernel-like repository with a vendor branch and show beaver on it");
   cmd->add_option("--dir", o->dir, "Where to create the demo repository (default: a new directory under $TMPDIR)");
   cmd->footer(
-      "The repository has an upstream (main: v6.8, v6.9-rc1, v6.9), a vendor branch vendor/snp with\n"
-      "five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
-      "posted but not merged, vendor-only) and a stable branch linux-6.8.y with a backport. It is\n"
-      "kept afterwards, so you can run beaver on it yourself.\n\n"
+      "The repository has an upstream (main: v6.8, v6.9-rc1, v6.9, v6.10), a vendor branch vendor/snp\n"
+      "with five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
+      "posted but not merged, vendor-only), the same branch rebased onto v6.9 and v6.10, a mail archive\n"
+      "with the posted patch and a stable branch linux-6.8.y with a backport. It is kept afterwards, so\n"
+      "you can run beaver on it yourself.\n\n"
       "Examples:\n"
       "  beaver demo\n"
       "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3");
@@ -69,8 +70,9 @@ void setup_demo(CLI::App& app, Context& ctx) {
     demo::DemoRepo d = demo::build(dir);
     std::string exe = self_exe();
     fmt::print("{}\n", paint("beaver demo: a kernel-like repository in " + d.dir, "1", color));
-    fmt::print("  upstream {} (v6.8 -> v6.9), vendor branch {} (5 patches on v6.8), stable branch {}\n", d.upstream,
-               d.vendor, d.stable);
+    fmt::print("  upstream {} (v6.8 -> v6.9 -> v6.10), vendor branch {} (5 patches on v6.8) rebased as {} and {},\n"
+               "  stable branch {}, posted patches in linux-coco.mbox\n",
+               d.upstream, d.vendor, d.vendor_69, d.vendor_610, d.stable);
     step("Index every branch and tag (patch-ids, trailers, first release of each commit)",
          {exe, "index", "--repo", d.dir}, d.dir, color);
     step("What beaver knows about the vendor patches", {exe, "log", "--repo", d.dir, d.base + ".." + d.vendor}, d.dir,
@@ -97,6 +99,19 @@ void setup_demo(CLI::App& app, Context& ctx) {
     }
     fmt::print("{}\n", sorted == g.out ? paint("identical to git patch-id --stable", "32", color)
                                        : paint("DIFFERENT from git patch-id --stable", "31", color));
+    step("What the vendor branch carried at v6.9: upstream, upstream-modified, posted or unposted",
+         {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", d.vendor}, d.dir, color,
+         "beaver stack --upstream v6.9 --mail linux-coco.mbox vendor/snp");
+    step("How the modified one differs from what upstream merged",
+         {exe, "delta", d.upstream + "^{/Reject MMIO}", d.vendor + "^{/Reject MMIO}"}, d.dir, color,
+         "beaver delta 'main^{/Reject MMIO}' 'vendor/snp^{/Reject MMIO}'");
+    step("The vendor rebased onto v6.9: what entered and left",
+         {exe, "rebase-diff", "--upstream", d.upstream, d.vendor, d.vendor_69}, d.dir, color);
+    step("... and onto v6.10", {exe, "rebase-diff", "--upstream", d.upstream, d.vendor_69, d.vendor_610}, d.dir, color);
+    step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
+                                        "html", "-o", "stack.html", d.vendor}, d.dir, color,
+         "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");
+    fmt::print("wrote {}/stack.html\n", d.dir);
     fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });

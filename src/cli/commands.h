@@ -23,11 +23,17 @@ void setup_patch_id(CLI::App& app, Context& ctx);
 void setup_index(CLI::App& app, Context& ctx);
 void setup_log(CLI::App& app, Context& ctx);
 void setup_demo(CLI::App& app, Context& ctx);
+void setup_stack(CLI::App& app, Context& ctx);
+void setup_rebase_diff(CLI::App& app, Context& ctx);
+void setup_delta(CLI::App& app, Context& ctx);
 
 inline constexpr Command kCommands[] = {
     {"index", setup_index},
     {"patch-id", setup_patch_id},
     {"log", setup_log},
+    {"stack", setup_stack},
+    {"rebase-diff", setup_rebase_diff},
+    {"delta", setup_delta},
     {"demo", setup_demo},
 };
 

@@ -1,6 +1,12 @@
 #include "cli/output.h"
 
+#include "util/error.h"
+
 #include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace beaver::cli {
 
@@ -18,39 +24,28 @@ void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std
   cmd->add_option("--format", format, "Output format: " + list)->capture_default_str()->check(CLI::IsMember(allowed));
 }
 
-void print_json(const nlohmann::json& j) {
-  fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+void print_json(const nlohmann::json& j) { fmt::print("{}", json_text(j)); }
+
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string safe_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) out += (c < 0x20 || c == 0x7f) ? '?' : char(c);
-  return out;
-}
-
-std::string markdown_escape(std::string_view s) {
-  std::string out;
-  for (char c : safe_text(s)) {
-    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>' || c == '[' || c == ']') out += '\\';
-    out += c;
+void write_output(const std::string& path, std::string_view text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
   }
-  return out;
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
+  std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw Error("{}: cannot write: {}", path, std::strerror(errno));
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    throw Error("{}: cannot write: {}", path, std::strerror(err));
   }
-  return out;
 }
 
 }  // namespace beaver::cli

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "report/escape.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,9 +19,12 @@ void add_index_option(CLI::App* cmd, std::string& index);
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed);
 // Prints JSON with invalid UTF-8 replaced by U+FFFD (commit messages can hold any bytes).
 void print_json(const nlohmann::json& j);
-// Text for a terminal: control characters replaced, invalid UTF-8 kept as is.
-std::string safe_text(std::string_view s);
-std::string markdown_escape(std::string_view s);
-std::string html_escape(std::string_view s);
+std::string json_text(const nlohmann::json& j);
+// Writes a report to `path` (through a temporary file renamed into place, so
+// a failed run never leaves half a report), or to standard output when empty.
+void write_output(const std::string& path, std::string_view text);
+using report::html_escape;
+using report::markdown_escape;
+using report::safe_text;
 
 }  // namespace beaver::cli

@@ -17,7 +17,13 @@ class Builder {
 public:
   explicit Builder(std::string dir) : dir_(std::move(dir)) {}
 
+  // The whole standard output (git() keeps the first line).
+  std::string git_out(std::vector<std::string> args) { return run(std::move(args), {}); }
   std::string git(std::vector<std::string> args, std::string_view input = {}) {
+    std::string out = run(std::move(args), input);
+    return out.substr(0, out.find('\n'));
+  }
+  std::string run(std::vector<std::string> args, std::string_view input) {
     std::vector<std::string> argv = {"git", "-C", dir_};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions po;
@@ -28,7 +34,7 @@ public:
               "GIT_COMMITTER_NAME=" + author_, "GIT_COMMITTER_EMAIL=" + email_};
     ProcessResult r = run_process(argv, po);
     if (r.exit_code != 0) throw Error("demo: git {} failed: {}", args.empty() ? "" : args[0], r.err);
-    return r.out.substr(0, r.out.find('\n'));
+    return r.out;
   }
   void write(const std::string& path, const std::string& content) {
     fs::path p = fs::path(dir_) / path;
@@ -282,7 +288,68 @@ DemoRepo build(const std::string& dir) {
   b.write("Makefile", "VERSION = 6\nPATCHLEVEL = 8\nSUBLEVEL = 1\nEXTRAVERSION =\n");
   b.commit("Linux 6.8.1\n", "Greg Kroah-Hartman", "gregkh@linuxfoundation.example");
   b.git({"tag", "-a", "v6.8.1", "-m", "Linux 6.8.1"});
+
+  // ---- the FROMLIST patch as posted (v3), in a mail archive ----
+  {
+    std::string ext = b.git({"rev-parse", demo.vendor});
+    std::string mbox = b.git_out({"format-patch", "--stdout", "--subject-prefix=PATCH v3", "--start-number=2",
+                                  "--add-header=Message-ID: <20240301-ext-report-v3-2@amd.example>",
+                                  "-1", ext});
+    // As posted, without the downstream prefix.
+    auto at = mbox.find("FROMLIST: ");
+    if (at != std::string::npos) mbox.erase(at, 10);
+    demo.mail = (fs::path(demo.dir) / "linux-coco.mbox").string();
+    std::ofstream(demo.mail, std::ios::binary) << mbox;
+    fs::create_directories(fs::path(demo.dir) / ".git/info");
+    std::ofstream(fs::path(demo.dir) / ".git/info/exclude", std::ios::app) << "linux-coco.mbox\n";
+  }
+
+  // ---- the vendor rebases onto v6.9 ----
+  b.checkout_new(demo.vendor_69, "v6.9");
+  b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
+         "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
+  b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
+           "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
+           "Lab Engineer", "lab@vendor.example");
+  // v4 of the posted patch: review asked for a check of the device.
+  const char* ext_v4 = "\tcase SNP_GET_EXT_REPORT:\n\t\tif (!file->private_data)\n\t\t\treturn -ENODEV;\n"
+                       "\t\treturn get_ext_report(file->private_data, (void __user *)arg);\n\tcase SNP_GET_REPORT:\n";
+  const char* ext_msg = "virt: sev-guest: Add SNP_GET_EXT_REPORT\n\n"
+                        "Link: https://lore.kernel.org/r/20240412-ext-report-v4-1@amd.example\n"
+                        "Signed-off-by: Tom Lendacky <thomas.lendacky@amd.example>\n";
+  b.edit("drivers/virt/coco/sev-guest/sev-guest.c", "\tcase SNP_GET_REPORT:\n", ext_v4);
+  std::string v_ext4 = b.commit(std::string("FROMLIST: ") + ext_msg);
+  b.edit("arch/x86/coco/sev/core.c", "\tsnp_vmpl = snp_get_vmpl();\n",
+         "\tsnp_vmpl = snp_get_vmpl();\n\tsnp_sysfs_add_vmpl(snp_vmpl);\n");
+  b.commit("x86/sev: Expose the VMPL in sysfs\n\nSigned-off-by: Lab Engineer <lab@vendor.example>\n", "Lab Engineer",
+           "lab@vendor.example");
+
+  // ---- upstream v6.10 merges the extended report (as v4) ----
   b.checkout("main");
+  b.edit("drivers/virt/coco/sev-guest/sev-guest.c", "\tcase SNP_GET_REPORT:\n", ext_v4);
+  b.commit(ext_msg + std::string("Signed-off-by: Borislav Petkov <bp@alien8.example>\n"));
+  b.edit("arch/x86/coco/tdx/tdx.c", "\tcc_set_vendor(CC_VENDOR_INTEL);\n",
+         "\tcc_set_vendor(CC_VENDOR_INTEL);\n\ttdx_parse_tdinfo(&cc_mask);\n");
+  b.commit("x86/tdx: Parse the TD info early\n\nSigned-off-by: Kirill Shutemov <kirill@intel.example>\n",
+           "Kirill Shutemov", "kirill@intel.example");
+  b.write("Makefile", "VERSION = 6\nPATCHLEVEL = 10\nSUBLEVEL = 0\nEXTRAVERSION =\n");
+  b.commit("Linux 6.10\n", "Linus Torvalds", "torvalds@linux-foundation.example");
+  b.git({"tag", "-a", "v6.10", "-m", "Linux 6.10"});
+
+  // ---- the vendor rebases onto v6.10: the report is upstream, sysfs is dropped ----
+  b.checkout_new(demo.vendor_610, "v6.10");
+  b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
+         "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
+  b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
+           "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
+           "Lab Engineer", "lab@vendor.example");
+  b.edit("arch/x86/coco/tdx/tdx.c", "\tpr_info(\"Guest detected\\n\");\n",
+         "\tpr_info(\"Guest detected\\n\");\n\tpr_info(\"TD attributes: %llx\\n\", td_attr);\n");
+  b.commit("x86/tdx: Log the TD attributes\n\nSigned-off-by: Kirill Shutemov <kirill@intel.example>\n",
+           "Kirill Shutemov", "kirill@intel.example");
+
+  b.checkout("main");
+  (void)v_ext4;
   (void)v_vmpl;
   (void)v_mmio;
   (void)up_mmio;

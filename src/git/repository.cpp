@@ -119,8 +119,11 @@ RevisionSet Repository::resolve(const std::vector<std::string>& args) const {
 }
 
 Oid Repository::resolve_commit(const std::string& rev) const {
+  // Message searches (":/text", "^{/text}") go to git: libgit2 1.5 leaks its
+  // regex match data there, and git is the reference for what they mean.
+  bool search = rev.starts_with(":/") || rev.find("{/") != std::string::npos;
   git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo_.get(), (rev + "^{commit}").c_str()) == 0) {
+  if (!search && git_revparse_single(&obj, repo_.get(), (rev + "^{commit}").c_str()) == 0) {
     Oid o(*git_object_id(obj));
     git_object_free(obj);
     return o;
@@ -258,6 +261,22 @@ RevisionSet Repository::all_refs() const {
   std::sort(out.include.begin(), out.include.end());
   out.include.erase(std::unique(out.include.begin(), out.include.end()), out.include.end());
   return out;
+}
+
+std::optional<Oid> Repository::lookup_commit_prefix(std::string_view hex) const {
+  if (hex.size() < 4 || hex.size() > GIT_OID_HEXSZ) return std::nullopt;
+  git_oid prefix;
+  if (git_oid_fromstrn(&prefix, hex.data(), hex.size()) != 0) return std::nullopt;
+  git_commit* c = nullptr;
+  if (git_commit_lookup_prefix(&c, repo_.get(), &prefix, hex.size()) != 0) return std::nullopt;
+  CommitPtr owned(c);
+  return Oid(*git_commit_id(c));
+}
+
+std::optional<Oid> Repository::merge_base(const Oid& a, const Oid& b) const {
+  git_oid out;
+  if (git_merge_base(&out, repo_.get(), &a.raw, &b.raw) != 0) return std::nullopt;
+  return Oid(out);
 }
 
 }  // namespace beaver::git

@@ -103,6 +103,12 @@ public:
 
   CommitInfo commit_info(const Oid& id) const;
 
+  // The commit an abbreviated id (4..40 hex digits) names, when exactly one does.
+  std::optional<Oid> lookup_commit_prefix(std::string_view hex) const;
+
+  // The best common ancestor of two commits (git merge-base), or nullopt.
+  std::optional<Oid> merge_base(const Oid& a, const Oid& b) const;
+
   // All tags as (name, commit) with tags peeled to commits; others skipped.
   std::vector<std::pair<std::string, Oid>> tags() const;
   // Every branch and tag tip (what `beaver index` indexes by default).

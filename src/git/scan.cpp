@@ -1,5 +1,7 @@
 #include "git/scan.h"
 
+#include "util/trace.h"
+
 #include "git/diff.h"
 #include "git/pack_backend.h"
 #include "util/error.h"
@@ -19,7 +21,6 @@ namespace {
 
 using RepoPtr = std::unique_ptr<git_repository, Deleter<git_repository, git_repository_free>>;
 
-bool tracing() { return std::getenv("BEAVER_TRACE") != nullptr; }
 
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

@@ -1,9 +1,11 @@
 #include "index/index.h"
 
 #include "git/scan.h"
+#include "index/query.h"
 #include "index/schema.h"
 #include "message/message.h"
 #include "util/error.h"
+#include "util/trace.h"
 
 #include <fmt/format.h>
 
@@ -40,13 +42,6 @@ git::Oid oid_from_blob(std::string_view b) {
   git::Oid o;
   if (b.size() == GIT_OID_RAWSZ) std::memcpy(o.raw.id, b.data(), GIT_OID_RAWSZ);
   return o;
-}
-
-std::string digest_from_hex(const std::string& hex) {
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out[i / 2] = char(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return out;
 }
 
 // An exclusive lock next to the index file, held for a whole update: a
@@ -118,13 +113,13 @@ public:
     commit_.bind(11, msg.subject).bind(12, msg.normalized_subject);
     commit_.bind(13, std::int64_t(r.merge));
     if (!r.fp.patch_id.empty()) {
-      std::string d = digest_from_hex(r.fp.patch_id);
+      std::string d = blob_of_hex(r.fp.patch_id);
       commit_.bind_blob(14, d.data(), d.size());
     } else {
       commit_.bind_null(14);
     }
     if (!r.fp.cf_id.empty()) {
-      std::string d = digest_from_hex(r.fp.cf_id);
+      std::string d = blob_of_hex(r.fp.cf_id);
       commit_.bind_blob(15, d.data(), d.size());
       commit_.bind_blob(16, r.fp.minhash.data(), sizeof r.fp.minhash);
     } else {
@@ -192,13 +187,7 @@ void build_lookup(Database& db) {
       std::memcpy(&v, h.data() + k, 8);
       hunks.emplace_back(std::int64_t(v), id);
     }
-    std::string_view m = st.blob(2);
-    if (m.size() == git::kMinHashSize * 4) {
-      for (std::uint64_t b = 0; b < git::kMinHashSize / 4; ++b) {
-        std::uint64_t v = git::hash64(m.substr(b * 16, 16));
-        bands.emplace_back(std::int64_t((b << 56) ^ (v >> 8)), id);
-      }
-    }
+    for (std::int64_t key : band_keys(st.blob(2))) bands.emplace_back(key, id);
   }
   st.reset();
   if (max_id == upto) return;
@@ -233,7 +222,7 @@ std::size_t resolve_refs(Database& db) {
     if (row.target.size() >= 4 && row.target.size() <= 40) {
       std::string lo = row.target + std::string(40 - row.target.size(), '0');
       std::string hi = row.target + std::string(40 - row.target.size(), 'f');
-      std::string blo = digest_from_hex(lo), bhi = digest_from_hex(hi);
+      std::string blo = blob_of_hex(lo), bhi = blob_of_hex(hi);
       by_prefix.bind_blob(1, blo.data(), blo.size()).bind_blob(2, bhi.data(), bhi.size());
       while (by_prefix.step()) hits.emplace_back(std::string(by_prefix.blob(0)), by_prefix.text(1));
       by_prefix.reset();
@@ -421,14 +410,8 @@ Database open_for_reading(const std::string& path) {
 
 UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
-  // BEAVER_TRACE=1 prints how long each phase took, for benchmarks.
-  const bool trace = std::getenv("BEAVER_TRACE") != nullptr;
-  auto phase = [&, last = t0](const char* name) mutable {
-    if (!trace) return;
-    auto now = std::chrono::steady_clock::now();
-    fmt::print(stderr, "beaver: trace: {:<12} {:7.3f}s\n", name, std::chrono::duration<double>(now - last).count());
-    last = now;
-  };
+  PhaseTimer timer("index");
+  auto phase = [&](const char* name) { timer.phase(name); };
   UpdateSummary summary;
   std::string path = options.index_path.empty() ? default_index_path(repo) : options.index_path;
   summary.index_path = path;

@@ -1,5 +1,9 @@
 #include "index/query.h"
 
+#include "git/patch_id.h"
+
+#include <cstring>
+
 namespace beaver::index {
 
 std::string hex_of(std::string_view blob) {
@@ -13,10 +17,38 @@ std::string hex_of(std::string_view blob) {
   return s;
 }
 
+std::string blob_of_hex(std::string_view hex) {
+  if (hex.size() != 40) return {};
+  std::string out(20, '\0');
+  auto val = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t k = 0; k < 20; ++k) {
+    int hi = val(hex[2 * k]), lo = val(hex[2 * k + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out[k] = char(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> band_keys(std::string_view m) {
+  std::vector<std::int64_t> keys;
+  if (m.size() != git::kMinHashSize * 4) return keys;
+  for (std::uint64_t b = 0; b < git::kMinHashSize / 4; ++b) {
+    std::uint64_t v = git::hash64(m.substr(b * 16, 16));
+    keys.push_back(std::int64_t((b << 56) ^ (v >> 8)));
+  }
+  return keys;
+}
+
 Reader::Reader(Database& db)
     : db_(db),
       commit_(db.prepare("SELECT id, parents, author_name, author_email, author_time, subject, norm_subject, is_merge, "
-                         "patch_id, cf_id, files, insertions, deletions, by_git, error, first_tag, first_release "
+                         "patch_id, cf_id, files, insertions, deletions, by_git, error, first_tag, first_release, "
+                         "minhash, hunk_hashes, changed_lines, committer_time "
                          "FROM commits WHERE oid = ?")),
       trailers_(db.prepare("SELECT key, value FROM trailers WHERE commit_id = ? ORDER BY seq")),
       refs_(db.prepare("SELECT kind, target, subject, state, resolved, line FROM refs WHERE commit_id = ? ORDER BY line")),
@@ -59,6 +91,16 @@ std::optional<CommitRecord> Reader::commit(const git::Oid& id) {
   r.error = commit_.text(14);
   r.first_tag = commit_.text(15);
   r.first_release = commit_.text(16);
+  r.id = rowid;
+  r.minhash = std::string(commit_.blob(17));
+  std::string_view h = commit_.blob(18);
+  for (std::size_t k = 0; k + 8 <= h.size(); k += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, h.data() + k, 8);
+    r.hunks.push_back(v);
+  }
+  r.changed_lines = int(commit_.int64(19));
+  r.committer_time = commit_.int64(20);
   commit_.reset();
 
   trailers_.bind(1, rowid);

@@ -20,6 +20,7 @@ struct RefRecord {
 };
 
 struct CommitRecord {
+  std::int64_t id = 0;  // row id in the index (stable for the life of the index file)
   std::string oid;  // 40 hex
   std::vector<std::string> parents;
   std::string author_name, author_email;
@@ -27,6 +28,10 @@ struct CommitRecord {
   std::string subject, norm_subject;
   bool merge = false;
   std::string patch_id, cf_id;  // 40 hex or empty
+  std::string minhash;          // kMinHashSize x uint32 little-endian, or empty
+  std::vector<std::uint64_t> hunks;  // hunk hashes
+  int changed_lines = 0;
+  std::int64_t committer_time = 0;
   int files = 0, insertions = 0, deletions = 0;
   bool by_git = false;
   std::string error;
@@ -50,5 +55,11 @@ private:
 };
 
 std::string hex_of(std::string_view blob);
+// 20 raw bytes from 40 hex digits (empty when not 40 hex digits).
+std::string blob_of_hex(std::string_view hex);
+
+// The LSH band keys of a MinHash blob, as stored in the bands table: one per
+// group of four rows, key = (group << 56) ^ (hash64(rows) >> 8).
+std::vector<std::int64_t> band_keys(std::string_view minhash_blob);
 
 }  // namespace beaver::index

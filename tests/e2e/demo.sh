@@ -7,16 +7,27 @@ trap 'rm -rf "$tmp"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null NO_COLOR=1
 out=$("$beaver" demo --dir "$tmp/demo")
 fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
-grep -q "indexed 15 new commits" <<<"$out" || fail "index summary"
+grep -q "indexed 23 new commits" <<<"$out" || fail "index summary"
 grep -q "identical to git patch-id --stable" <<<"$out" || fail "patch-ids differ from git"
 grep -q "same patch as" <<<"$out" || fail "the identical upstream merge is not shown"
 grep -q "same change, other context" <<<"$out" || fail "the context-only change is not shown"
 grep -q 'fixes .* : resolved' <<<"$out" || fail "the Fixes: trailer is not resolved"
+grep -q "1 upstream, 2 upstream-modified, 1 posted, 1 unposted" <<<"$out" || fail "stack summary"
+grep -q "posted as <20240301-ext-report-v3-2@amd.example>" <<<"$out" || fail "posted message id"
+grep -q "5 -> 3 commits: 1 kept, 1 changed, 3 merged upstream, 0 dropped, 1 added" <<<"$out" || fail "first rebase"
+grep -q "3 -> 2 commits: 1 kept, 0 changed, 1 merged upstream, 1 dropped, 1 added" <<<"$out" || fail "second rebase"
+grep -q "^-+.if (WARN_ON_ONCE(size > 8))" <<<"$out" || fail "delta"
+grep -q "</html>" "$tmp/demo/stack.html" || fail "html report"
 # The repository is kept and usable.
 cd "$tmp/demo"
 "$beaver" index | grep -q . || true
 "$beaver" index 2>&1 | grep -q "up to date" || fail "second index run is not up to date"
-"$beaver" log -n 1 --format json | grep -q '"release": "v6.9"' || fail "log json"
+"$beaver" log -n 1 --format json | grep -q '"release": "v6.10"' || fail "log json"
+# stack --check: the vendor branch has an unposted patch.
+set +e
+"$beaver" stack -u v6.9 --mail linux-coco.mbox --check vendor/snp >/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "stack --check gave exit $rc"
 # A demo directory that is not empty is refused with exit 2.
 set +e
 "$beaver" demo --dir "$tmp/demo" >/dev/null 2>"$tmp/err"; rc=$?

@@ -1,0 +1,64 @@
+// beaver rebase-diff: what entered and left when a downstream branch was rebased.
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "git/repository.h"
+#include "match/rebase_diff.h"
+#include "report/rebase_report.h"
+#include "util/term.h"
+
+namespace beaver::cli {
+
+void setup_rebase_diff(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::string index, upstream, old_rev, new_rev, old_base, new_base, format = "text", output;
+    report::Links links;
+    bool full = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("rebase-diff", "Compare two versions of a rebased branch: kept, changed, merged upstream, dropped, added");
+  add_repo_option(cmd, o->repo);
+  add_index_option(cmd, o->index);
+  cmd->add_option("-u,--upstream", o->upstream, "The upstream revision both versions are based on")->required();
+  cmd->add_option("--old-base", o->old_base, "Where OLD's commits start (default: merge base of upstream and OLD)");
+  cmd->add_option("--new-base", o->new_base, "Where NEW's commits start (default: merge base of upstream and NEW)");
+  add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
+  cmd->add_option("--commit-url", o->links.commit_url, "Link template for commits in Markdown/HTML ({commit})");
+  cmd->add_flag("--full", o->full, "Show the interdiff of every changed commit");
+  cmd->add_option("old", o->old_rev, "The branch before the rebase")->required();
+  cmd->add_option("new", o->new_rev, "The branch after the rebase")->required();
+  cmd->footer(
+      "Pairs commits by patch-id, then shared references, then same changed lines, then diff\n"
+      "similarity (near-linear, unlike git range-diff). Commits that left OLD are matched against\n"
+      "the upstream: merged-upstream (with the release that has them) or dropped.\n\n"
+      "Examples:\n"
+      "  beaver rebase-diff -u v6.12 vendor/snp@{1.week.ago} vendor/snp\n"
+      "  beaver rebase-diff -u origin/master snp-2024.06 snp-2024.09 --full\n"
+      "  beaver rebase-diff -u v6.12 old new --format json | jq '.entries[] | select(.status == \"dropped\")'\n"
+      "  beaver rebase-diff -u v6.12 old new --format html -o rebase.html");
+  cmd->callback([o, &ctx] {
+    git::Repository repo = git::Repository::open(o->repo);
+    match::RebaseOptions ro;
+    ro.upstream = o->upstream;
+    ro.old_rev = o->old_rev;
+    ro.new_rev = o->new_rev;
+    ro.old_base = o->old_base;
+    ro.new_base = o->new_base;
+    ro.index_path = o->index;
+    ro.full = o->full;
+    Progress progress("indexing");
+    ro.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    match::RebaseReport r = match::run_rebase_diff(repo, ro);
+    progress.finish();
+    std::string text;
+    if (o->format == "json") text = json_text(report::rebase_json(r));
+    else if (o->format == "markdown") text = report::rebase_markdown(r, o->links);
+    else if (o->format == "html") text = report::rebase_html(r, o->links);
+    else text = report::rebase_text(r, o->output.empty() && use_color(stdout));
+    write_output(o->output, text);
+    (void)ctx;
+  });
+}
+
+}  // namespace beaver::cli

@@ -1,0 +1,73 @@
+// beaver stack: what a downstream branch carries, commit by commit.
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "git/repository.h"
+#include "match/stack.h"
+#include "report/stack_report.h"
+#include "util/error.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+namespace beaver::cli {
+
+void setup_stack(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::string index, upstream, base, branch = "HEAD", format = "text", output;
+    std::vector<std::string> mail;
+    report::Links links;
+    bool check = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "stack", "For each commit of a downstream branch: upstream, upstream-modified, posted or unposted");
+  add_repo_option(cmd, o->repo);
+  add_index_option(cmd, o->index);
+  cmd->add_option("-u,--upstream", o->upstream, "The upstream revision (e.g. origin/master, v6.12)")->required();
+  cmd->add_option("--base", o->base, "Where the downstream commits start (default: merge base of upstream and branch)");
+  cmd->add_option("--mail", o->mail, "Mail archive to look for postings: mbox file, maildir, public-inbox (repeatable)")
+      ->allow_extra_args(false);
+  add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
+  cmd->add_option("--commit-url", o->links.commit_url,
+                  "Link template for commits in Markdown/HTML, e.g. https://git.kernel.org/linus/{commit}");
+  cmd->add_option("--mail-url", o->links.mail_url,
+                  "Link template for mails in Markdown/HTML, e.g. https://lore.kernel.org/r/{message_id}");
+  cmd->add_flag("--check", o->check, "Exit 1 when a patch is unposted or claims something false");
+  cmd->add_option("branch", o->branch, "The downstream branch (default: HEAD)")->capture_default_str();
+  cmd->footer(
+      "Statuses: upstream (same patch-id in the upstream), upstream-modified (same change with another\n"
+      "diff: other context, conflicts resolved, partial, squashed; with a similarity), posted (found in\n"
+      "a --mail archive), unposted. Claims (UPSTREAM:/FROMLIST: prefixes, cherry-picked-from and\n"
+      "`commit X upstream.` references) are checked against the diffs. Updates the index first.\n\n"
+      "Examples:\n"
+      "  beaver stack --upstream v6.12 vendor/snp\n"
+      "  beaver stack -u origin/master --mail ~/lore/linux-coco --format html -o stack.html\n"
+      "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.status == \"unposted\") | .subject'\n"
+      "  beaver stack -u v6.12 --check --format markdown > comment.md   # exit 1 if unposted or false claims");
+  cmd->callback([o, &ctx] {
+    git::Repository repo = git::Repository::open(o->repo);
+    match::StackOptions so;
+    so.upstream = o->upstream;
+    so.branch = o->branch;
+    so.base = o->base;
+    so.mail = o->mail;
+    so.index_path = o->index;
+    Progress progress("indexing");
+    so.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    match::StackReport r = match::run_stack(repo, so);
+    progress.finish();
+    bool to_file = !o->output.empty();
+    std::string text;
+    if (o->format == "json") text = json_text(report::stack_json(r));
+    else if (o->format == "markdown") text = report::stack_markdown(r, o->links);
+    else if (o->format == "html") text = report::stack_html(r, o->links);
+    else text = report::stack_text(r, !to_file && use_color(stdout));
+    write_output(o->output, text);
+    for (auto& p : r.mail_problems) fmt::print(stderr, "beaver: {}: {}\n", p.where, p.what);
+    if (o->check && (r.summary["unposted"] > 0 || r.summary["false_claims"] > 0)) ctx.exit_code = kExitFound;
+  });
+}
+
+}  // namespace beaver::cli

@@ -1,0 +1,161 @@
+#include "match/stack.h"
+
+#include "index/index.h"
+#include "index/query.h"
+#include "match/graph.h"
+#include "message/message.h"
+#include "util/error.h"
+#include "util/trace.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace beaver::match {
+
+bool prefix_claims_upstream(std::string_view p) { return p == "UPSTREAM" || p == "BACKPORT"; }
+bool prefix_claims_posted(std::string_view p) { return p == "FROMLIST" || p == "FROMGIT"; }
+
+namespace {
+
+std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
+
+}  // namespace
+
+git::Oid merge_base_or_fail(const git::Repository& repo, const git::Oid& upstream, const git::Oid& branch,
+                            const std::string& what) {
+  auto base = repo.merge_base(upstream, branch);
+  if (!base) throw Error("{} has no common ancestor with the upstream; name the base with --base", what);
+  return *base;
+}
+
+StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  PhaseTimer timer("stack");
+  StackReport rep;
+  rep.upstream_rev = o.upstream;
+  rep.branch_rev = o.branch;
+  git::Oid upstream = repo.resolve_commit(o.upstream);
+  git::Oid branch = repo.resolve_commit(o.branch);
+  git::Oid base = o.base.empty() ? merge_base_or_fail(repo, upstream, branch, o.branch) : repo.resolve_commit(o.base);
+  rep.base_rev = o.base.empty() ? "merge base" : o.base;
+  rep.upstream_oid = upstream.hex();
+  rep.branch_oid = branch.hex();
+  rep.base_oid = base.hex();
+  timer.phase("resolve");
+
+  // The archives first: a bad --mail path is an input error before any work.
+  PostedIndex posted;
+  for (auto& path : o.mail) {
+    if (o.on_status) o.on_status("reading " + path);
+    auto stats = mail::read_archive(path, [&](mail::Mail&& m) { posted.add(std::move(m)); }, rep.mail_problems);
+    rep.mails += stats.messages;
+  }
+  rep.mailed_patches = posted.patches();
+
+  if (o.on_status) o.on_status("updating the index");
+  index::UpdateOptions uo;
+  uo.index_path = o.index_path;
+  uo.revs = {upstream.hex(), branch.hex()};
+  uo.on_progress = o.on_progress;
+  auto summary = index::update(repo, uo);
+  timer.phase("index");
+  index::Database db = index::open_for_reading(summary.index_path);
+  index::Reader reader(db);
+  CommitGraph graph(db);
+  timer.phase("graph");
+  DiffCache diffs(repo);
+  UpstreamMatcher matcher(db, diffs, graph.reachable({upstream}));
+  timer.phase("reachable");
+
+  if (o.on_status) o.on_status("matching");
+  std::vector<git::Oid> commits = repo.walk({{branch}, {base}});
+  timer.phase("walk");
+  for (auto& oid : commits) {
+    auto rec = reader.commit(oid);
+    if (!rec) throw Error("{} is not in the index after updating it; run `beaver index --rebuild`", oid.hex());
+    if (rec->merge) continue;
+    StackEntry e;
+    e.commit = rec->oid;
+    e.subject = rec->subject;
+    e.author = rec->author_name + " <" + rec->author_email + ">";
+    e.error = rec->error;
+    UpstreamMatch m = matcher.match(*rec);
+    e.upstream = std::move(m.pairs);
+    if (m.identical) e.status = "upstream";
+    else if (!e.upstream.empty()) e.status = "upstream-modified";
+    else if ((e.posted = posted.find(*rec))) e.status = "posted";
+    else e.status = "unposted";
+    bool in_upstream = e.status == "upstream" || e.status == "upstream-modified";
+
+    // What the commit says about itself.
+    message::Message msg = message::parse(rec->subject + "\n");
+    for (auto& prefix : msg.prefixes) {
+      Claim c;
+      c.kind = "prefix";
+      c.value = prefix;
+      if (prefix_claims_upstream(prefix)) {
+        c.holds = in_upstream;
+        if (!c.holds) c.why = fmt::format("{}: claims to be upstream, but no upstream commit has this change", prefix);
+      } else if (prefix_claims_posted(prefix)) {
+        if (in_upstream || e.posted) {
+          c.holds = true;
+        } else if (o.mail.empty()) {
+          c.why = "not checked: no --mail archive given";
+        } else {
+          c.holds = false;
+          c.why = fmt::format("{}: claims to be posted, but no mail in the archives carries it", prefix);
+        }
+      }
+      e.claimed.push_back(std::move(c));
+    }
+    for (auto& ref : rec->refs) {
+      if (ref.kind == "fixes" || ref.kind == "reverts") continue;
+      Claim c;
+      c.kind = ref.kind;
+      c.value = ref.target;
+      c.resolved = ref.state == "resolved" ? ref.resolved : "";
+      if (c.resolved.empty() && ref.state != "ambiguous") {
+        // Not indexed (the index holds what U and BRANCH reach), but the
+        // object may still be here, on another branch.
+        if (auto found = repo.lookup_commit_prefix(ref.target)) c.resolved = found->hex();
+      }
+      if (c.resolved.empty()) {
+        c.holds = false;
+        c.why = ref.state == "ambiguous" ? fmt::format("{} names several commits", ref.target)
+                                         : fmt::format("{} is not in the repository", ref.target);
+      } else {
+        auto id = git::Oid::from_hex(c.resolved);
+        auto rid = id ? graph.id(*id) : std::nullopt;
+        c.in_upstream = rid && matcher.in_upstream(*rid);
+        if (!c.in_upstream) {
+          c.holds = false;
+          c.why = fmt::format("{} is not in {}", short_id(c.resolved), o.upstream);
+        } else {
+          Similarity s = matcher.compare(oid, *id);
+          c.similarity = s.dice;
+          c.holds = s.dice >= 0.3 || s.in_first >= 0.5;
+          if (!c.holds) c.why = fmt::format("the diff differs from {} (similarity {:.2f})", short_id(c.resolved), s.dice);
+        }
+      }
+      e.claimed.push_back(std::move(c));
+    }
+    for (auto& [key, value] : rec->trailers)
+      if (key == "Link") e.claimed.push_back(Claim{"link", value, "", false, -1, true, ""});
+    for (auto& c : e.claimed) e.false_claim |= !c.holds;
+    ++rep.summary[e.status];
+    if (e.false_claim) ++rep.summary["false_claims"];
+    rep.entries.push_back(std::move(e));
+  }
+  timer.phase("match");
+  if (tracing())
+    fmt::print(stderr, "beaver: trace: stack {} candidates confirmed, {} diffs rendered, {} common keys skipped\n",
+               matcher.stats().candidates, diffs.rendered(), matcher.stats().common_keys);
+  rep.summary["total"] = rep.entries.size();
+  for (const char* s : {"upstream", "upstream-modified", "posted", "unposted", "false_claims"}) rep.summary[s] += 0;
+  rep.stats = matcher.stats();
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace beaver::match

@@ -1,0 +1,164 @@
+#include "report/rebase_report.h"
+
+#include "report/escape.h"
+#include "report/html.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+namespace beaver::report {
+
+namespace {
+
+using nlohmann::json;
+
+std::string short_id(const std::string& hex) { return hex.empty() ? std::string("-") : hex.substr(0, 12); }
+json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+std::string release_of(const match::RebaseEntry& e) {
+  if (e.upstream.empty()) return {};
+  auto& u = e.upstream.front();
+  return u.release.empty() ? u.tag : u.release;
+}
+
+std::string summary_line(const match::RebaseReport& r) {
+  auto n = [&](const char* k) {
+    auto it = r.summary.find(k);
+    return it == r.summary.end() ? std::size_t(0) : it->second;
+  };
+  return fmt::format("{} -> {} commits: {} kept, {} changed, {} merged upstream, {} dropped, {} added", n("old"),
+                     n("new"), n("kept"), n("changed"), n("merged-upstream"), n("dropped"), n("added"));
+}
+
+std::string sgr_of(std::string_view status) {
+  if (status == "kept") return "32";
+  if (status == "changed") return "34";
+  if (status == "merged-upstream") return "35";
+  if (status == "dropped") return "31";
+  return "33";
+}
+
+std::string detail(const match::RebaseEntry& e) {
+  if (e.status == "changed") return e.change.empty() ? e.how : e.change;
+  if (e.status == "merged-upstream") {
+    auto& u = e.upstream.front();
+    std::string rel = release_of(e);
+    return fmt::format("as {}{}{}", short_id(u.commit), rel.empty() ? "" : " in " + rel,
+                       u.how == "patch-id" || u.how == "same" ? "" : fmt::format(" ({}, {:.2f})", u.how, u.similarity));
+  }
+  return {};
+}
+
+}  // namespace
+
+json rebase_json(const match::RebaseReport& r) {
+  json j;
+  j["upstream"] = {{"rev", r.upstream_rev}, {"commit", r.upstream_oid}};
+  j["old"] = {{"rev", r.old_rev}, {"commit", r.old_oid}, {"base", r.old_base_oid}};
+  j["new"] = {{"rev", r.new_rev}, {"commit", r.new_oid}, {"base", r.new_base_oid}};
+  j["entries"] = json::array();
+  for (auto& e : r.entries) {
+    json x;
+    x["status"] = e.status;
+    x["old"] = or_null(e.old_commit);
+    x["new"] = or_null(e.new_commit);
+    x["subject"] = e.subject;
+    x["old_subject"] = or_null(e.old_subject);
+    x["old_index"] = e.old_index ? json(e.old_index) : json(nullptr);
+    x["new_index"] = e.new_index ? json(e.new_index) : json(nullptr);
+    bool paired = e.status == "kept" || e.status == "changed" || e.status == "merged-upstream";
+    x["how"] = paired ? json(e.how) : json(nullptr);
+    x["similarity"] = paired ? json(e.similarity) : json(nullptr);
+    x["change"] = or_null(e.change);
+    if (!e.interdiff.empty()) x["interdiff"] = e.interdiff;
+    x["upstream_commit"] = e.upstream.empty() ? json(nullptr) : json(e.upstream.front().commit);
+    x["release"] = or_null(release_of(e));
+    x["upstream"] = json::array();
+    for (auto& u : e.upstream)
+      x["upstream"].push_back({{"commit", u.commit}, {"subject", u.subject}, {"how", u.how},
+                               {"similarity", u.similarity}, {"release", or_null(u.release)}, {"tag", or_null(u.tag)}});
+    j["entries"].push_back(std::move(x));
+  }
+  j["summary"] = json::object();
+  for (auto& [k, v] : r.summary) j["summary"][k] = v;
+  j["seconds"] = r.seconds;
+  return j;
+}
+
+std::string rebase_text(const match::RebaseReport& r, bool color) {
+  std::string out = fmt::format("{} -> {} on {}\n\n", paint(r.old_rev, "1", color), paint(r.new_rev, "1", color), r.upstream_rev);
+  for (auto& e : r.entries) {
+    std::string pos = fmt::format("{:>3}:{:>3}", e.old_index ? std::to_string(e.old_index) : "-",
+                                  e.new_index ? std::to_string(e.new_index) : "-");
+    std::string ids = fmt::format("{} {}", short_id(e.old_commit), short_id(e.new_commit));
+    std::string d = detail(e);
+    out += fmt::format("{}  {}  {}  {}{}\n", paint(pos, "2", color), paint(ids, "33", color),
+                       paint(fmt::format("{:<15}", e.status), sgr_of(e.status), color), safe_text(e.subject),
+                       d.empty() ? "" : "  " + paint("[" + d + "]", "2", color));
+    if (!e.old_subject.empty()) out += fmt::format("      was: {}\n", safe_text(e.old_subject));
+    if (!e.interdiff.empty()) {
+      for (std::size_t pos2 = 0; pos2 < e.interdiff.size();) {
+        std::size_t nl = e.interdiff.find('\n', pos2);
+        std::string line = e.interdiff.substr(pos2, nl == std::string::npos ? std::string::npos : nl - pos2);
+        pos2 = nl == std::string::npos ? e.interdiff.size() : nl + 1;
+        std::string sgr = line.starts_with("+") ? "32" : line.starts_with("-") ? "31" : line.starts_with("@@") ? "36" : "";
+        out += "      " + (sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color)) + "\n";
+      }
+    }
+  }
+  out += "\n" + summary_line(r) + "\n";
+  return out;
+}
+
+std::string rebase_markdown(const match::RebaseReport& r, const Links& links) {
+  std::string out = fmt::format("**{}** → **{}** on **{}**: {}\n\n", markdown_escape(r.old_rev),
+                                markdown_escape(r.new_rev), markdown_escape(r.upstream_rev), summary_line(r));
+  auto cell = [&](const std::string& hex) {
+    if (hex.empty()) return std::string();
+    std::string url = expand_url(links.commit_url, "commit", hex);
+    return url.empty() ? fmt::format("`{}`", short_id(hex)) : fmt::format("[`{}`]({})", short_id(hex), url);
+  };
+  out += "| status | old | new | subject | detail |\n|---|---|---|---|---|\n";
+  for (auto& e : r.entries) {
+    std::string d = markdown_escape(detail(e));
+    if (e.status == "merged-upstream") d = "as " + cell(e.upstream.front().commit) + (release_of(e).empty() ? "" : " in " + release_of(e));
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", e.status, cell(e.old_commit), cell(e.new_commit),
+                       markdown_escape(e.subject), d);
+  }
+  return out;
+}
+
+std::string rebase_html(const match::RebaseReport& r, const Links& links) {
+  auto n = [&](const char* k) {
+    auto it = r.summary.find(k);
+    return it == r.summary.end() ? std::size_t(0) : it->second;
+  };
+  std::vector<Card> cards = {{"old commits", n("old"), "neutral"},      {"new commits", n("new"), "neutral"},
+                             {"kept", n("kept"), "upstream"},           {"changed", n("changed"), "modified"},
+                             {"merged upstream", n("merged-upstream"), "posted"},
+                             {"dropped", n("dropped"), "unposted"},     {"added", n("added"), "warn"}};
+  auto commit_link = [&](const std::string& hex) {
+    if (hex.empty()) return std::string("<span class=\"muted\">—</span>");
+    return link(expand_url(links.commit_url, "commit", hex), "<code>" + short_id(hex) + "</code>");
+  };
+  std::string body =
+      "<table>\n<thead><tr><th>old</th><th>new</th><th>status</th><th>subject</th><th>similarity</th><th>detail</th>"
+      "</tr></thead>\n<tbody>\n";
+  for (auto& e : r.entries) {
+    std::string d = html_escape(detail(e));
+    if (e.status == "merged-upstream")
+      d = "as " + commit_link(e.upstream.front().commit) +
+          (release_of(e).empty() ? "" : " in <b>" + html_escape(release_of(e)) + "</b>");
+    if (!e.old_subject.empty()) d += "<br><span class=\"muted\">was: " + html_escape(e.old_subject) + "</span>";
+    if (!e.interdiff.empty()) d += "<details><summary>interdiff</summary><pre class=\"mono\">" + html_escape(e.interdiff) + "</pre></details>";
+    std::string s = e.status == "changed" || e.status == "merged-upstream" ? similarity_bar(e.similarity) : "";
+    body += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                        commit_link(e.old_commit), commit_link(e.new_commit), badge(e.status, status_class(e.status)),
+                        html_escape(e.subject), s, d);
+  }
+  body += "</tbody>\n</table>\n";
+  std::string subtitle = fmt::format("{} → {} on {} — {:.2f} s", r.old_rev, r.new_rev, r.upstream_rev, r.seconds);
+  return html_page("beaver rebase-diff: " + r.old_rev + " → " + r.new_rev, subtitle, cards, body);
+}
+
+}  // namespace beaver::report

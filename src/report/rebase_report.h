@@ -1,0 +1,18 @@
+// The four faces of a `beaver rebase-diff` report (see stack_report.h).
+#pragma once
+
+#include "match/rebase_diff.h"
+#include "report/stack_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace beaver::report {
+
+nlohmann::json rebase_json(const match::RebaseReport& r);
+std::string rebase_text(const match::RebaseReport& r, bool color);
+std::string rebase_markdown(const match::RebaseReport& r, const Links& links);
+std::string rebase_html(const match::RebaseReport& r, const Links& links);
+
+}  // namespace beaver::report

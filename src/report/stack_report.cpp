@@ -1,0 +1,225 @@
+#include "report/stack_report.h"
+
+#include "report/escape.h"
+#include "report/html.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
+
+namespace beaver::report {
+
+namespace {
+
+using nlohmann::json;
+
+std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
+
+json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json pairing_json(const match::Pairing& p) {
+  return {{"commit", p.commit},           {"subject", p.subject},     {"how", p.how},
+          {"similarity", p.similarity},   {"covered", p.covered},     {"contained", p.contained},
+          {"release", or_null(p.release)}, {"tag", or_null(p.tag)},   {"by_reference", p.by_reference}};
+}
+
+// "v6.9" or "v6.9-rc1" (tag when no release yet) or "-".
+std::string where_upstream(const match::Pairing& p) {
+  if (!p.release.empty()) return p.release;
+  if (!p.tag.empty()) return p.tag;
+  return "-";
+}
+
+std::string posted_text(const match::Posting& p) {
+  std::string s = fmt::format("v{}", p.version);
+  if (p.total > 0) s += fmt::format(" {}/{}", p.index, p.total);
+  if (p.versions.size() > 1 || p.newest_version != p.version)
+    s += fmt::format(" (versions {}; newest v{})", fmt::join(p.versions, ","), p.newest_version);
+  return s;
+}
+
+std::string summary_line(const match::StackReport& r) {
+  auto n = [&](const char* k) {
+    auto it = r.summary.find(k);
+    return it == r.summary.end() ? std::size_t(0) : it->second;
+  };
+  return fmt::format("{} patches: {} upstream, {} upstream-modified, {} posted, {} unposted; {} with false claims",
+                     n("total"), n("upstream"), n("upstream-modified"), n("posted"), n("unposted"), n("false_claims"));
+}
+
+std::string sgr_of(std::string_view status) {
+  if (status == "upstream") return "32";
+  if (status == "upstream-modified") return "34";
+  if (status == "posted") return "35";
+  return "31";
+}
+
+}  // namespace
+
+std::string status_class(std::string_view status) {
+  if (status == "upstream" || status == "kept") return "upstream";
+  if (status == "upstream-modified" || status == "changed") return "modified";
+  if (status == "posted" || status == "merged-upstream") return "posted";
+  if (status == "unposted" || status == "dropped") return "unposted";
+  if (status == "added") return "warn";
+  return "neutral";
+}
+
+json stack_json(const match::StackReport& r) {
+  json j;
+  j["upstream"] = {{"rev", r.upstream_rev}, {"commit", r.upstream_oid}};
+  j["branch"] = {{"rev", r.branch_rev}, {"commit", r.branch_oid}};
+  j["base"] = {{"rev", r.base_rev}, {"commit", r.base_oid}};
+  j["patches"] = json::array();
+  for (auto& e : r.entries) {
+    json p;
+    p["commit"] = e.commit;
+    p["subject"] = e.subject;
+    p["author"] = e.author;
+    p["status"] = e.status;
+    const match::Pairing* best = e.upstream.empty() ? nullptr : &e.upstream.front();
+    p["upstream_commit"] = best ? json(best->commit) : json(nullptr);
+    p["release"] = best ? or_null(best->release) : json(nullptr);
+    p["tag"] = best ? or_null(best->tag) : json(nullptr);
+    p["similarity"] = best ? json(best->similarity) : json(nullptr);
+    p["upstream"] = json::array();
+    for (auto& u : e.upstream) p["upstream"].push_back(pairing_json(u));
+    if (e.posted) {
+      auto& m = *e.posted;
+      p["posted"] = {{"message_id", m.message_id}, {"version", m.version},   {"index", m.index},
+                     {"total", m.total},           {"subject", m.subject},   {"date", or_null(m.date)},
+                     {"from", m.from},             {"how", m.how},           {"source", m.source},
+                     {"versions", m.versions},
+                     {"newest", {{"message_id", m.newest_message_id}, {"version", m.newest_version},
+                                 {"date", or_null(m.newest_date)}}}};
+    } else {
+      p["posted"] = nullptr;
+    }
+    p["claimed"] = json::array();
+    for (auto& c : e.claimed)
+      p["claimed"].push_back({{"kind", c.kind},
+                              {"value", c.value},
+                              {"resolved", or_null(c.resolved)},
+                              {"in_upstream", c.in_upstream},
+                              {"similarity", c.similarity < 0 ? json(nullptr) : json(c.similarity)},
+                              {"holds", c.holds},
+                              {"why", or_null(c.why)}});
+    p["false_claim"] = e.false_claim;
+    p["error"] = or_null(e.error);
+    j["patches"].push_back(std::move(p));
+  }
+  j["summary"] = json::object();
+  for (auto& [k, v] : r.summary) j["summary"][k] = v;
+  j["mail"] = {{"messages", r.mails}, {"patches", r.mailed_patches}, {"problems", json::array()}};
+  for (auto& p : r.mail_problems) j["mail"]["problems"].push_back({{"where", p.where}, {"what", p.what}});
+  j["seconds"] = r.seconds;
+  return j;
+}
+
+std::string stack_text(const match::StackReport& r, bool color) {
+  std::string out = fmt::format("{} on {} (base {}), {} commit(s)\n\n", paint(r.branch_rev, "1", color), r.upstream_rev,
+                                r.base_rev == "merge base" ? short_id(r.base_oid) : r.base_rev, r.entries.size());
+  for (auto& e : r.entries) {
+    std::string status = fmt::format("{:<17}", e.status);
+    std::string detail;
+    if (!e.upstream.empty()) {
+      auto& b = e.upstream.front();
+      detail = fmt::format("{} {}", short_id(b.commit), where_upstream(b));
+      if (e.status == "upstream-modified") detail += fmt::format(" {:.2f} {}", b.similarity, b.how);
+      if (e.upstream.size() > 1) detail += fmt::format(" +{}", e.upstream.size() - 1);
+    } else if (e.posted) {
+      detail = posted_text(*e.posted);
+    }
+    out += fmt::format("{}  {}  {}{}\n", paint(short_id(e.commit), "33", color), paint(status, sgr_of(e.status), color),
+                       safe_text(e.subject), detail.empty() ? "" : "  " + paint("[" + detail + "]", "2", color));
+    if (e.posted && e.status == "posted") out += fmt::format("    posted as <{}>\n", safe_text(e.posted->message_id));
+    for (auto& c : e.claimed)
+      if (!c.holds) out += fmt::format("    {} {}\n", paint("false claim:", "31;1", color), safe_text(c.why));
+    if (!e.error.empty()) out += fmt::format("    {} {}\n", paint("error:", "31", color), safe_text(e.error));
+  }
+  out += "\n" + summary_line(r) + "\n";
+  if (!r.mail_problems.empty())
+    out += fmt::format("{} mail(s) could not be read (see --format json for where and why)\n", r.mail_problems.size());
+  return out;
+}
+
+std::string stack_markdown(const match::StackReport& r, const Links& links) {
+  std::string out = fmt::format("**{}** on **{}**: {}\n\n", markdown_escape(r.branch_rev), markdown_escape(r.upstream_rev),
+                                summary_line(r));
+  out += "| commit | status | upstream | release | similarity | posted | subject |\n|---|---|---|---|---|---|---|\n";
+  auto commit_cell = [&](const std::string& hex) {
+    std::string url = expand_url(links.commit_url, "commit", hex);
+    return url.empty() ? fmt::format("`{}`", short_id(hex)) : fmt::format("[`{}`]({})", short_id(hex), url);
+  };
+  for (auto& e : r.entries) {
+    std::string up, rel, sim, posted;
+    if (!e.upstream.empty()) {
+      for (auto& u : e.upstream) up += (up.empty() ? "" : "<br>") + commit_cell(u.commit);
+      rel = where_upstream(e.upstream.front());
+      sim = fmt::format("{:.2f}", e.upstream.front().similarity);
+    }
+    if (e.posted) {
+      std::string url = expand_url(links.mail_url, "message_id", e.posted->message_id);
+      posted = url.empty() ? markdown_escape(posted_text(*e.posted))
+                           : fmt::format("[{}]({})", markdown_escape(posted_text(*e.posted)), url);
+    }
+    std::string subject = markdown_escape(e.subject);
+    for (auto& c : e.claimed)
+      if (!c.holds) subject += "<br>⚠️ " + markdown_escape(c.why);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", commit_cell(e.commit), e.status, up, rel, sim, posted,
+                       subject);
+  }
+  return out;
+}
+
+std::string stack_html(const match::StackReport& r, const Links& links) {
+  auto n = [&](const char* k) {
+    auto it = r.summary.find(k);
+    return it == r.summary.end() ? std::size_t(0) : it->second;
+  };
+  std::vector<Card> cards = {{"patches", n("total"), "neutral"},
+                             {"upstream", n("upstream"), "upstream"},
+                             {"upstream-modified", n("upstream-modified"), "modified"},
+                             {"posted", n("posted"), "posted"},
+                             {"unposted", n("unposted"), "unposted"},
+                             {"false claims", n("false_claims"), "warn"}};
+  auto commit_link = [&](const std::string& hex) {
+    return link(expand_url(links.commit_url, "commit", hex), "<code>" + short_id(hex) + "</code>");
+  };
+  std::string body =
+      "<table>\n<thead><tr><th>#</th><th>commit</th><th>subject</th><th>status</th><th>upstream</th><th>release</th>"
+      "<th>similarity</th><th>posted</th><th>claims</th></tr></thead>\n<tbody>\n";
+  int row = 0;
+  for (auto& e : r.entries) {
+    std::string up, rel, sim, posted, claims;
+    for (auto& u : e.upstream) {
+      up += (up.empty() ? "" : "<br>") + commit_link(u.commit);
+      if (e.status == "upstream-modified") up += " <span class=\"muted\">" + html_escape(u.how) + "</span>";
+    }
+    if (!e.upstream.empty()) {
+      rel = html_escape(where_upstream(e.upstream.front()));
+      if (e.status == "upstream-modified") sim = similarity_bar(e.upstream.front().similarity);
+    }
+    if (e.posted) {
+      posted = link(expand_url(links.mail_url, "message_id", e.posted->message_id), html_escape(posted_text(*e.posted)));
+      posted += "<br><span class=\"muted mono\">" + html_escape(e.posted->message_id) + "</span>";
+    }
+    if (!e.claimed.empty()) {
+      claims = "<ul class=\"claims\">";
+      for (auto& c : e.claimed)
+        claims += fmt::format("<li class=\"{}\">{}{}</li>", c.holds ? "claim-ok" : "claim-false",
+                              html_escape(c.kind == "prefix" ? c.value + ":" : c.kind + " " + c.value),
+                              c.why.empty() ? "" : " — " + html_escape(c.why));
+      claims += "</ul>";
+    }
+    body += fmt::format("<tr><td class=\"muted\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                        "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                        ++row, commit_link(e.commit), html_escape(e.subject), badge(e.status, status_class(e.status)),
+                        up, rel, sim, posted, claims);
+  }
+  body += "</tbody>\n</table>\n";
+  std::string subtitle = fmt::format("{} on {} — base {} — {} mail(s) read — {:.2f} s", r.branch_rev, r.upstream_rev,
+                                     short_id(r.base_oid), r.mails, r.seconds);
+  return html_page("beaver stack: " + r.branch_rev, subtitle, cards, body);
+}
+
+}  // namespace beaver::report
