@@ -11,6 +11,7 @@
 #include "util/error.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <map>
@@ -40,6 +41,7 @@ std::string join(const std::vector<std::string>& lines) {
 class Scenario {
 public:
   TestRepo repo;
+  test::TempDir mail;                     // archives, outside the work tree (commits add everything)
   std::map<std::string, std::string> id;  // name -> commit
 
   std::vector<std::string> read(const std::string& path) {
@@ -150,8 +152,9 @@ protected:
     // The mail archive: D12 as v1 and v2, D13 posted from other context, D15
     // posted with a diff that changed afterwards (subject + author match).
     std::string dir = r.dir();
-    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + s->id["D12"] + " > v1.mbox");
-    sh_ok(dir, "git format-patch -q --thread --stdout --subject-prefix='PATCH v2' -1 " + s->id["D12"] + " > v2.mbox");
+    std::string m = s->mail.str() + "/";
+    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + s->id["D12"] + " > " + m + "v1.mbox");
+    sh_ok(dir, "git format-patch -q --thread --stdout --subject-prefix='PATCH v2' -1 " + s->id["D12"] + " > " + m + "v2.mbox");
     r.git("checkout -q -b posting v1.0");
     s->edit("drivers/f7.c", 58, 1, {"static int f7_fn58(int x) { return x + 58; } /* other context */"});
     r.commit("context");
@@ -159,13 +162,13 @@ protected:
     std::string posted13 = r.commit("f7: change fn60\n");
     s->edit("drivers/f8.c", 70, 1, {"static int f8_fn70(int x) { return x + 70000; }", "static int f8_u(void) { return 70; }"});
     std::string posted15 = r.commit("f8: change fn70\n");
-    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + posted13 + " > d13.mbox");
-    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + posted15 + " > d15.mbox");
+    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + posted13 + " > " + m + "d13.mbox");
+    sh_ok(dir, "git format-patch -q --thread --stdout -1 " + posted15 + " > " + m + "d15.mbox");
     // A cover letter and a reply without a diff.
-    sh_ok(dir, "git format-patch -q --thread --stdout --cover-letter -2 " + posted15 + " | sed -n '/^From /,$p' > series.mbox");
+    sh_ok(dir, "git format-patch -q --thread --stdout --cover-letter -2 " + posted15 + " | sed -n '/^From /,$p' > " + m + "series.mbox");
     sh_ok(dir, "printf 'From nobody Mon Sep 17 00:00:00 2001\\nFrom: Reviewer <rev@example.org>\\nSubject: Re: [PATCH] f8: change fn70\\n"
-               "Message-ID: <reply@example.org>\\nDate: Mon, 1 Jan 2024 00:00:00 +0000\\n\\nLooks good.\\n' > reply.mbox");
-    sh_ok(dir, "cat v1.mbox v2.mbox d13.mbox d15.mbox series.mbox reply.mbox > archive.mbox");
+               "Message-ID: <reply@example.org>\\nDate: Mon, 1 Jan 2024 00:00:00 +0000\\n\\nLooks good.\\n' > " + m + "reply.mbox");
+    sh_ok(dir, "cd " + m + " && cat v1.mbox v2.mbox d13.mbox d15.mbox series.mbox reply.mbox > archive.mbox");
     r.git("checkout -q vendor");
     r.git("branch -D posting");
     r.git("gc -q --prune=now");
@@ -303,7 +306,7 @@ TEST_F(StackTest, FalseClaimsAreFlagged) {
 }
 
 TEST_F(StackTest, MailArchiveGivesPostedWithVersions) {
-  auto r = stack({s->repo.dir() + "/archive.mbox"});
+  auto r = stack({s->mail.str() + "/archive.mbox"});
   auto& d12 = entry(r, "D12");
   EXPECT_EQ(d12.status, "posted");
   ASSERT_TRUE(d12.posted);
@@ -334,7 +337,7 @@ TEST_F(StackTest, MailArchiveGivesPostedWithVersions) {
 }
 
 TEST_F(StackTest, JsonFollowsTheContract) {
-  auto j = report::stack_json(stack({s->repo.dir() + "/archive.mbox"}));
+  auto j = report::stack_json(stack({s->mail.str() + "/archive.mbox"}));
   ASSERT_TRUE(j["patches"].is_array());
   for (auto& p : j["patches"]) {
     for (const char* k : {"commit", "subject", "status", "upstream_commit", "release", "similarity", "posted", "claimed"})
@@ -354,7 +357,7 @@ TEST_F(StackTest, JsonFollowsTheContract) {
 
 TEST_F(StackTest, BadArchiveIsAnInputError) {
   try {
-    stack({s->repo.dir() + "/no-such.mbox"});
+    stack({s->mail.str() + "/no-such.mbox"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no-such.mbox"), std::string::npos) << e.what();
@@ -380,6 +383,84 @@ TEST_F(StackTest, CliCheckExitCodesAndFormats) {
   std::stringstream html;
   html << f.rdbuf();
   EXPECT_NE(html.str().find("</html>"), std::string::npos);
+}
+
+// Inputs a real branch has: merges, messages in other encodings or invalid
+// UTF-8, objects a mirror left out, an empty range, other archive kinds.
+TEST(StackEdgeTest, MergesEncodingsMissingBlobsAndEmptyRanges) {
+  Scenario s;
+  auto& r = s.repo;
+  for (int f = 1; f <= 3; ++f) r.write(fmt::format("f{}.c", f), join(c_file(fmt::format("f{}", f), 40)));
+  s.commit("base", "Initial import");
+  r.git("checkout -q -b vendor");
+  s.edit("f1.c", 5, 1, {"static int f1_fn5(int x) { return 5; } /* vendor */", "static int f1_v(void) { return 1; }"});
+  // A subject with invalid UTF-8 (Latin-1 bytes, no encoding header).
+  s.commit("latin1", "f1: caf\xe9 cr\xe8me\n");
+  r.git("checkout -q -b topic");
+  s.edit("f2.c", 5, 1, {"static int f2_fn5(int x) { return 5; } /* topic */", "static int f2_t(void) { return 2; }"});
+  s.commit("topic", "f2: topic work\n");
+  r.git("checkout -q vendor");
+  sh_ok(r.dir(), "git merge -q --no-ff -m 'Merge topic' topic");
+  r.write("firmware.txt", "a blob the mirror left out\n");
+  s.commit("victim", "add firmware\n");
+  std::string blob = r.git("rev-parse " + s.id["victim"] + ":firmware.txt").substr(0, 40);
+  sh_ok(r.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+
+  auto repo = git::Repository::open(r.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "vendor";
+  auto rep = match::run_stack(repo, o);
+  ASSERT_EQ(rep.entries.size(), 3u);  // the merge is skipped
+  std::map<std::string, const match::StackEntry*> by;
+  for (auto& e : rep.entries) by[e.commit] = &e;
+  ASSERT_TRUE(by.count(s.id["victim"]));
+  EXPECT_NE(by[s.id["victim"]]->error.find(blob), std::string::npos) << by[s.id["victim"]]->error;
+  EXPECT_EQ(by[s.id["victim"]]->status, "unposted");
+  EXPECT_EQ(by[s.id["topic"]]->status, "unposted");
+  // Invalid UTF-8 in a subject is read as Latin-1 (as git log does); JSON stays valid.
+  std::string json = report::stack_json(rep).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EXPECT_NE(json.find("caf\xc3\xa9"), std::string::npos) << json.substr(0, 2000);
+  EXPECT_TRUE(nlohmann::json::accept(json));
+  std::string html = report::stack_html(rep, {});
+  EXPECT_NE(html.find("caf\xc3\xa9"), std::string::npos);
+
+  // An empty range: nothing to report, not an error.
+  o.branch = "main";
+  auto empty = match::run_stack(repo, o);
+  EXPECT_TRUE(empty.entries.empty());
+  EXPECT_EQ(empty.summary.at("total"), 0u);
+
+  // Unrelated histories: no merge base, a clear error that names --base.
+  r.git("checkout -q --orphan lonely");
+  r.commit("lonely root");
+  o.branch = "lonely";
+  try {
+    match::run_stack(repo, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--base"), std::string::npos) << e.what();
+  }
+}
+
+// The same posting found through a maildir and a public-inbox v2 repository.
+TEST_F(StackTest, MaildirAndPublicInboxArchives) {
+  std::string dir = s->repo.dir();
+  sh_ok(dir, "rm -rf md pi && mkdir -p md/cur md/new md/tmp && git format-patch -q --thread -o md/cur -1 " + s->id["D12"]);
+  // public-inbox v2: one epoch whose commits each hold one message in "m".
+  sh_ok(dir, "git init -q --bare pi/git/0.git && "
+             "blob=$(git --git-dir=pi/git/0.git hash-object -w " + s->mail.str() + "/v2.mbox) && "
+             "tree=$(printf '100644 blob %s\tm\n' $blob | git --git-dir=pi/git/0.git mktree) && "
+             "c=$(echo msg | git --git-dir=pi/git/0.git commit-tree $tree) && "
+             "git --git-dir=pi/git/0.git update-ref refs/heads/master $c");
+  for (std::string archive : {dir + "/md", dir + "/pi"}) {
+    auto r = stack({archive});
+    auto& e = entry(r, "D12");
+    EXPECT_EQ(e.status, "posted") << archive;
+    ASSERT_TRUE(e.posted) << archive;
+    EXPECT_EQ(e.posted->how, "patch-id") << archive;
+    EXPECT_EQ(entry(r, "D14").status, "unposted") << archive;
+  }
 }
 
 // --- rebase-diff ---------------------------------------------------------------

@@ -42,7 +42,8 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .muted { color: var(--muted); }
 .claim-false { color: var(--unposted); }
 .claim-ok { color: var(--muted); }
-ul.claims { margin: 0; padding-left: 16px; }
+ul.claims { margin: 0; padding-left: 0; list-style: none; }
+td.subject { min-width: 280px; }
 a { color: #0969da; text-decoration: none; } a:hover { text-decoration: underline; }
 footer { margin-top: 20px; color: var(--muted); font-size: 12px; }
 )CSS";

@@ -205,13 +205,16 @@ std::string stack_html(const match::StackReport& r, const Links& links) {
     }
     if (!e.claimed.empty()) {
       claims = "<ul class=\"claims\">";
-      for (auto& c : e.claimed)
-        claims += fmt::format("<li class=\"{}\">{}{}</li>", c.holds ? "claim-ok" : "claim-false",
-                              html_escape(c.kind == "prefix" ? c.value + ":" : c.kind + " " + c.value),
-                              c.why.empty() ? "" : " — " + html_escape(c.why));
+      for (auto& c : e.claimed) {
+        std::string what = c.kind == "link" && (c.value.starts_with("https://") || c.value.starts_with("http://"))
+                               ? "Link: " + link(c.value, html_escape(c.value))
+                               : html_escape(c.kind == "prefix" ? c.value + ":" : c.kind + " " + c.value);
+        claims += fmt::format("<li class=\"{}\">{} {}{}</li>", c.holds ? "claim-ok" : "claim-false",
+                              c.holds ? "✓" : "✗", what, c.why.empty() ? "" : " — " + html_escape(c.why));
+      }
       claims += "</ul>";
     }
-    body += fmt::format("<tr><td class=\"muted\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+    body += fmt::format("<tr><td class=\"muted\">{}</td><td>{}</td><td class=\"subject\">{}</td><td>{}</td><td>{}</td><td>{}</td>"
                         "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
                         ++row, commit_link(e.commit), html_escape(e.subject), badge(e.status, status_class(e.status)),
                         up, rel, sim, posted, claims);
