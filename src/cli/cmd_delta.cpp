@@ -1,5 +1,6 @@
 // beaver delta: how two versions of a patch differ (an interdiff).
 #include "cli/commands.h"
+#include "util/text.h"
 #include "cli/output.h"
 #include "git/repository.h"
 #include "match/delta.h"
@@ -51,18 +52,14 @@ void setup_delta(CLI::App& app, Context& ctx) {
       fmt::print("The patches are the same (up to hunk positions).\n");
       return;
     }
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      std::size_t nl = text.find('\n', pos);
-      std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-      pos = nl == std::string::npos ? text.size() : nl + 1;
+    for_each_line(text, [&](std::string_view line) {
       std::string sgr = line.starts_with("+++") || line.starts_with("---") ? "1"
                         : line.starts_with("+")                            ? "32"
                         : line.starts_with("-")                            ? "31"
                         : line.starts_with("@@")                           ? "36"
                                                                            : "";
       fmt::print("{}\n", sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color));
-    }
+    });
     if (o->check) ctx.exit_code = kExitFound;
   });
 }

@@ -1,5 +1,6 @@
 // beaver log: what the index knows about commits.
 #include "cli/commands.h"
+#include "util/text.h"
 #include "cli/output.h"
 #include "git/repository.h"
 #include "index/index.h"
@@ -44,8 +45,6 @@ nlohmann::json to_json(const index::CommitRecord& r) {
   j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
   return j;
 }
-
-std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
 
 }  // namespace
 

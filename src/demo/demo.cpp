@@ -222,11 +222,15 @@ DemoRepo build(const std::string& dir) {
   std::string v_vmpl = b.commit(
       "x86/sev: Record the VMPL the guest runs at\n\nAn SNP guest under an SVSM runs at VMPL > 0; remember it for the\n"
       "attestation report.\n\nSigned-off-by: Tom Lendacky <thomas.lendacky@amd.example>\n");
-  b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
-         "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
-  b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
-           "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
-           "Lab Engineer", "lab@vendor.example");
+  // The vendor-only patch every version of the branch carries.
+  auto add_lab_knob = [&] {
+    b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
+           "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
+    b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
+             "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
+             "Lab Engineer", "lab@vendor.example");
+  };
+  add_lab_knob();
   b.edit("arch/x86/coco/tdx/tdx.c", "\tsize = insn_get_size(&insn);\n",
          "\tsize = insn_get_size(&insn);\n\tif (size > 8)\n\t\treturn false;\n");
   std::string v_mmio = b.commit(
@@ -306,11 +310,7 @@ DemoRepo build(const std::string& dir) {
 
   // ---- the vendor rebases onto v6.9 ----
   b.checkout_new(demo.vendor_69, "v6.9");
-  b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
-         "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
-  b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
-           "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
-           "Lab Engineer", "lab@vendor.example");
+  add_lab_knob();
   // v4 of the posted patch: review asked for a check of the device.
   const char* ext_v4 = "\tcase SNP_GET_EXT_REPORT:\n\t\tif (!file->private_data)\n\t\t\treturn -ENODEV;\n"
                        "\t\treturn get_ext_report(file->private_data, (void __user *)arg);\n\tcase SNP_GET_REPORT:\n";
@@ -338,11 +338,7 @@ DemoRepo build(const std::string& dir) {
 
   // ---- the vendor rebases onto v6.10: the report is upstream, sysfs is dropped ----
   b.checkout_new(demo.vendor_610, "v6.10");
-  b.edit("arch/x86/coco/sev/core.c", "static u64 snp_secrets_pa;\n",
-         "static u64 snp_secrets_pa;\nstatic bool snp_lab_debug = IS_ENABLED(CONFIG_VENDOR_LAB);\n");
-  b.commit("VENDOR: x86/sev: Add a debug knob for lab machines\n\nNot for upstream.\n\n"
-           "Signed-off-by: Lab Engineer <lab@vendor.example>\n",
-           "Lab Engineer", "lab@vendor.example");
+  add_lab_knob();
   b.edit("arch/x86/coco/tdx/tdx.c", "\tpr_info(\"Guest detected\\n\");\n",
          "\tpr_info(\"Guest detected\\n\");\n\tpr_info(\"TD attributes: %llx\\n\", td_attr);\n");
   b.commit("x86/tdx: Log the TD attributes\n\nSigned-off-by: Kirill Shutemov <kirill@intel.example>\n",

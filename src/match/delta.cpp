@@ -1,5 +1,6 @@
 #include "match/delta.h"
 
+#include "util/text.h"
 #include "git/repository.h"
 #include "util/error.h"
 
@@ -12,23 +13,18 @@ namespace beaver::match {
 std::string normalize_patch(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    if (line.starts_with("index ")) continue;
+  for_each_line(text, [&](std::string_view line) {
+    if (line.starts_with("index ")) return;
     if (line.starts_with("@@ ")) {
       // "@@ -12,7 +12,8 @@ int foo(void)" -> "@@ int foo(void)"
       std::size_t end = line.find(" @@", 3);
       out += "@@";
       if (end != std::string_view::npos) out.append(line.substr(end + 3));
-      out += '\n';
-      continue;
+    } else {
+      out.append(line);
     }
-    out.append(line);
     out += '\n';
-  }
+  });
   return out;
 }
 
@@ -59,14 +55,10 @@ std::string interdiff_summary(std::string_view text) {
   int plus = 0, minus = 0;
   std::set<std::string> files;
   std::string file;
-  std::size_t pos = 0;
   bool body = false;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  for_each_line(text, [&](std::string_view line) {
     if (line.starts_with("@@")) body = true;
-    if (!body || line.empty()) continue;
+    if (!body || line.empty()) return;
     // Context lines of the interdiff tell which file of the patch we are in.
     std::string_view inner = line.substr(1);
     if (inner.starts_with("diff --git a/")) {
@@ -77,7 +69,7 @@ std::string interdiff_summary(std::string_view text) {
       (line[0] == '+' ? plus : minus)++;
       if (!file.empty()) files.insert(file);
     }
-  }
+  });
   if (plus == 0 && minus == 0) return {};
   std::string where;
   std::size_t shown = 0;

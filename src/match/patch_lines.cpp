@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "util/text.h"
 #include "util/trace.h"
 
 namespace beaver::match {
@@ -34,14 +35,10 @@ LineSet line_set(std::string_view text) {
   bool in_hunk = false;
   int remaining_old = 0, remaining_new = 0;
   std::string stripped;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  for_each_line(text, [&](std::string_view line) {
     if (in_hunk && (remaining_old > 0 || remaining_new > 0)) {
       char sign = line.empty() ? ' ' : line[0];
-      if (sign == '\\') continue;
+      if (sign == '\\') return;
       if (sign == '-') --remaining_old;
       else if (sign == '+') --remaining_new;
       else {
@@ -50,16 +47,16 @@ LineSet line_set(std::string_view text) {
         sign = ' ';
       }
       stripped.assign(1, sign);
-      for (char c : line.substr(1))
+      for (char c : line.empty() ? std::string_view() : line.substr(1))
         if (!is_space(c)) stripped += c;
       bool is_trivial = trivial(std::string_view(stripped).substr(1));
       if (sign == ' ') {
         if (!is_trivial) set.context.push_back(git::hash64(stripped));
-        continue;
+        return;
       }
       std::uint64_t h = git::hash64(stripped);
       (is_trivial ? weak : set.lines).push_back(h);
-      continue;
+      return;
     }
     in_hunk = false;
     if (line.starts_with("diff ")) {
@@ -74,12 +71,12 @@ LineSet line_set(std::string_view text) {
         return n;
       };
       std::size_t plus = line.find(" +", 4);
-      if (plus == std::string_view::npos) continue;
+      if (plus == std::string_view::npos) return;
       remaining_old = count(line, 4);
       remaining_new = count(line, plus + 2);
       in_hunk = true;
     }
-  }
+  });
   if (set.lines.empty()) set.lines = std::move(weak);
   std::sort(set.lines.begin(), set.lines.end());
   std::sort(set.context.begin(), set.context.end());

@@ -1,5 +1,6 @@
 #include "match/rebase_diff.h"
 
+#include "match/common.h"
 #include "index/index.h"
 #include "index/query.h"
 #include "match/delta.h"
@@ -16,20 +17,13 @@ namespace beaver::match {
 
 namespace {
 
-std::string basename(std::string_view path) {
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 bool share_file(const index::CommitRecord& a, const index::CommitRecord& b) {
   std::set<std::string> names;
-  for (auto& p : a.paths) names.insert(basename(p));
+  for (auto& p : a.paths) names.insert(base_name(p));
   for (auto& p : b.paths)
-    if (names.count(basename(p))) return true;
+    if (names.count(base_name(p))) return true;
   return false;
 }
-
-bool is_backport_ref(const std::string& kind) { return kind != "fixes" && kind != "reverts"; }
 
 }  // namespace
 

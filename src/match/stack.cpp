@@ -1,5 +1,7 @@
 #include "match/stack.h"
 
+#include "match/common.h"
+#include "util/text.h"
 #include "index/index.h"
 #include "index/query.h"
 #include "match/graph.h"
@@ -15,12 +17,6 @@ namespace beaver::match {
 
 bool prefix_claims_upstream(std::string_view p) { return p == "UPSTREAM" || p == "BACKPORT"; }
 bool prefix_claims_posted(std::string_view p) { return p == "FROMLIST" || p == "FROMGIT"; }
-
-namespace {
-
-std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
-
-}  // namespace
 
 git::Oid merge_base_or_fail(const git::Repository& repo, const git::Oid& upstream, const git::Oid& branch,
                             const std::string& what) {
@@ -110,7 +106,7 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
       e.claimed.push_back(std::move(c));
     }
     for (auto& ref : rec->refs) {
-      if (ref.kind == "fixes" || ref.kind == "reverts") continue;
+      if (!is_backport_ref(ref.kind)) continue;
       Claim c;
       c.kind = ref.kind;
       c.value = ref.target;

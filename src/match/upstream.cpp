@@ -1,5 +1,6 @@
 #include "match/upstream.h"
 
+#include "match/common.h"
 #include "git/patch_id.h"
 
 #include <algorithm>
@@ -12,19 +13,12 @@ namespace beaver::match {
 
 namespace {
 
-std::string basename(std::string_view path) {
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 std::array<std::uint32_t, git::kMinHashSize> minhash_of(std::string_view blob) {
   std::array<std::uint32_t, git::kMinHashSize> m;
   m.fill(0xffffffffu);
   if (blob.size() == sizeof m) std::memcpy(m.data(), blob.data(), sizeof m);
   return m;
 }
-
-bool is_backport_ref(const std::string& kind) { return kind != "fixes" && kind != "reverts"; }
 
 }  // namespace
 
@@ -138,7 +132,7 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
   // then the MinHash estimate; confirm the best few on the diffs.
   auto mine = minhash_of(d.minhash);
   std::set<std::string> my_names;
-  for (auto& p : d.paths) my_names.insert(basename(p));
+  for (auto& p : d.paths) my_names.insert(base_name(p));
   struct Ranked {
     std::int64_t id;
     Evidence e;
@@ -201,7 +195,7 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
     bool same_file = false;
     paths_.bind(1, r.id);
     while (paths_.step())
-      if (my_names.count(basename(paths_.text(0))) || (!paths_.is_null(1) && my_names.count(basename(paths_.text(1)))))
+      if (my_names.count(base_name(paths_.text(0))) || (!paths_.is_null(1) && my_names.count(base_name(paths_.text(1)))))
         same_file = true;
     paths_.reset();
     bool evidence = r.e.reference || r.e.subject;

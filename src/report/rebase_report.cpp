@@ -1,5 +1,6 @@
 #include "report/rebase_report.h"
 
+#include "util/text.h"
 #include "report/escape.h"
 #include "report/html.h"
 #include "util/term.h"
@@ -12,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string short_id(const std::string& hex) { return hex.empty() ? std::string("-") : hex.substr(0, 12); }
+std::string id_or_dash(const std::string& hex) { return hex.empty() ? std::string("-") : beaver::short_id(hex); }
 json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 std::string release_of(const match::RebaseEntry& e) {
@@ -90,21 +91,16 @@ std::string rebase_text(const match::RebaseReport& r, bool color) {
   for (auto& e : r.entries) {
     std::string pos = fmt::format("{:>3}:{:>3}", e.old_index ? std::to_string(e.old_index) : "-",
                                   e.new_index ? std::to_string(e.new_index) : "-");
-    std::string ids = fmt::format("{} {}", short_id(e.old_commit), short_id(e.new_commit));
+    std::string ids = fmt::format("{} {}", id_or_dash(e.old_commit), id_or_dash(e.new_commit));
     std::string d = detail(e);
     out += fmt::format("{}  {}  {}  {}{}\n", paint(pos, "2", color), paint(ids, "33", color),
                        paint(fmt::format("{:<15}", e.status), sgr_of(e.status), color), safe_text(e.subject),
                        d.empty() ? "" : "  " + paint("[" + d + "]", "2", color));
     if (!e.old_subject.empty()) out += fmt::format("      was: {}\n", safe_text(e.old_subject));
-    if (!e.interdiff.empty()) {
-      for (std::size_t pos2 = 0; pos2 < e.interdiff.size();) {
-        std::size_t nl = e.interdiff.find('\n', pos2);
-        std::string line = e.interdiff.substr(pos2, nl == std::string::npos ? std::string::npos : nl - pos2);
-        pos2 = nl == std::string::npos ? e.interdiff.size() : nl + 1;
-        std::string sgr = line.starts_with("+") ? "32" : line.starts_with("-") ? "31" : line.starts_with("@@") ? "36" : "";
-        out += "      " + (sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color)) + "\n";
-      }
-    }
+    for_each_line(e.interdiff, [&](std::string_view line) {
+      std::string sgr = line.starts_with("+") ? "32" : line.starts_with("-") ? "31" : line.starts_with("@@") ? "36" : "";
+      out += "      " + (sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color)) + "\n";
+    });
   }
   out += "\n" + summary_line(r) + "\n";
   return out;
@@ -116,7 +112,7 @@ std::string rebase_markdown(const match::RebaseReport& r, const Links& links) {
   auto cell = [&](const std::string& hex) {
     if (hex.empty()) return std::string();
     std::string url = expand_url(links.commit_url, "commit", hex);
-    return url.empty() ? fmt::format("`{}`", short_id(hex)) : fmt::format("[`{}`]({})", short_id(hex), url);
+    return url.empty() ? fmt::format("`{}`", id_or_dash(hex)) : fmt::format("[`{}`]({})", id_or_dash(hex), url);
   };
   out += "| status | old | new | subject | detail |\n|---|---|---|---|---|\n";
   for (auto& e : r.entries) {

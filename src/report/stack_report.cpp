@@ -1,5 +1,6 @@
 #include "report/stack_report.h"
 
+#include "util/text.h"
 #include "report/escape.h"
 #include "report/html.h"
 #include "util/term.h"
@@ -11,8 +12,6 @@ namespace beaver::report {
 namespace {
 
 using nlohmann::json;
-
-std::string short_id(const std::string& hex) { return hex.substr(0, 12); }
 
 json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
