@@ -25,6 +25,16 @@ public:
   // (indexed by commit id). A parent that is not indexed ends the walk there.
   std::vector<bool> reachable(const std::vector<git::Oid>& tips, const std::vector<git::Oid>& hide = {}) const;
 
+  // The commits reachable from `tips` and not from `hide`, parents before
+  // children (like `git rev-list --topo-order --reverse`, though siblings may
+  // come in another order): a walk over the index instead of the objects.
+  std::vector<git::Oid> range(const std::vector<git::Oid>& tips, const std::vector<git::Oid>& hide) const;
+
+  // The merge base of a commit whose ancestry is `reach` (from reachable())
+  // and `other`, when there is exactly one best common ancestor; nullopt
+  // otherwise (criss-cross merges, no common history, not indexed).
+  std::optional<git::Oid> merge_base(const std::vector<bool>& reach, const git::Oid& other) const;
+
 private:
   struct Node {
     git::Oid oid;

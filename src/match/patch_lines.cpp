@@ -121,7 +121,7 @@ Similarity compare(const LineSet& a, const LineSet& b) {
   return s;
 }
 
-DiffCache::DiffCache(const git::Repository& repo) : repo_(repo) {
+DiffCache::DiffCache(const git::Repository& repo, bool keep_text) : repo_(repo), keep_text_(keep_text) {
   git_repository* raw = nullptr;
   if (git_repository_open_bare(&raw, repo.git_dir().c_str()) == 0) {
     handle_.reset(raw);
@@ -135,7 +135,12 @@ DiffCache::~DiffCache() = default;
 
 DiffCache::Entry& DiffCache::entry(const git::Oid& commit) {
   auto it = texts_.find(commit);
-  if (it != texts_.end()) return it->second;
+  if (it != texts_.end() && !it->second.text_dropped) return it->second;
+  std::unique_ptr<LineSet> kept;
+  if (it != texts_.end()) {
+    kept = std::move(it->second.lines);
+    texts_.erase(it);
+  }
   Entry e;
   auto t0 = std::chrono::steady_clock::now();
   git::DiffRender r = git::render_diff(handle_ ? handle_.get() : repo_.get(), commit);
@@ -155,6 +160,7 @@ DiffCache::Entry& DiffCache::entry(const git::Oid& commit) {
       fmt::print(stderr, "beaver: trace: diff of {} took {:.3f}s ({} bytes{})\n", commit.hex().substr(0, 12), secs,
                  e.text.size(), r.needs_git ? ", by git" : "");
   }
+  e.lines = std::move(kept);
   return texts_.emplace(commit, std::move(e)).first->second;
 }
 
@@ -175,8 +181,14 @@ LineSet DiffCache::lines_in(const git::Oid& commit, const std::vector<std::strin
 }
 
 const LineSet& DiffCache::lines(const git::Oid& commit) {
+  auto it = texts_.find(commit);
+  if (it != texts_.end() && it->second.lines) return *it->second.lines;
   Entry& e = entry(commit);
   if (!e.lines) e.lines = std::make_unique<LineSet>(line_set(e.text));
+  if (!keep_text_) {
+    std::string().swap(e.text);
+    e.text_dropped = true;
+  }
   return *e.lines;
 }
 

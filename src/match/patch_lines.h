@@ -51,7 +51,9 @@ public:
   // Reads objects through its own handle with the fast pack backend
   // (git/pack_backend.h); commits only git renders go to one long-lived
   // `git diff-tree` started on first need.
-  explicit DiffCache(const git::Repository& repo);
+  // With keep_text false only the line sets stay in memory (a text asked for
+  // again is rendered again).
+  explicit DiffCache(const git::Repository& repo, bool keep_text = true);
   ~DiffCache();
   // The diff as `git show` prints it (from the first "diff --git"); empty for
   // a merge. Sets `error` when objects are missing.
@@ -66,10 +68,12 @@ public:
 private:
   struct Entry {
     std::string text, error;
+    bool text_dropped = false;
     std::unique_ptr<LineSet> lines;
   };
   Entry& entry(const git::Oid& commit);
   const git::Repository& repo_;
+  bool keep_text_;
   std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> handle_;
   std::unique_ptr<git::DiffTreeSession> git_;
   std::map<git::Oid, Entry> texts_;

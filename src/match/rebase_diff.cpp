@@ -36,13 +36,12 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
   git::Oid upstream = repo.resolve_commit(o.upstream);
   git::Oid old_tip = repo.resolve_commit(o.old_rev);
   git::Oid new_tip = repo.resolve_commit(o.new_rev);
-  git::Oid old_base = o.old_base.empty() ? merge_base_or_fail(repo, upstream, old_tip, o.old_rev) : repo.resolve_commit(o.old_base);
-  git::Oid new_base = o.new_base.empty() ? merge_base_or_fail(repo, upstream, new_tip, o.new_rev) : repo.resolve_commit(o.new_base);
+  std::optional<git::Oid> given_old_base, given_new_base;
+  if (!o.old_base.empty()) given_old_base = repo.resolve_commit(o.old_base);
+  if (!o.new_base.empty()) given_new_base = repo.resolve_commit(o.new_base);
   rep.upstream_oid = upstream.hex();
   rep.old_oid = old_tip.hex();
   rep.new_oid = new_tip.hex();
-  rep.old_base_oid = old_base.hex();
-  rep.new_base_oid = new_base.hex();
 
   index::UpdateOptions uo;
   uo.index_path = o.index_path;
@@ -51,10 +50,21 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
   auto summary = index::update(repo, uo);
   index::Database db = index::open_for_reading(summary.index_path);
   index::Reader reader(db);
+  CommitGraph graph(db);
+  std::vector<bool> in_upstream = graph.reachable({upstream});
+  auto base_of = [&](const std::optional<git::Oid>& given, const git::Oid& tip, const std::string& rev) {
+    if (given) return *given;
+    if (auto b = graph.merge_base(in_upstream, tip)) return *b;
+    return merge_base_or_fail(repo, upstream, tip, rev);
+  };
+  git::Oid old_base = base_of(given_old_base, old_tip, o.old_rev);
+  git::Oid new_base = base_of(given_new_base, new_tip, o.new_rev);
+  rep.old_base_oid = old_base.hex();
+  rep.new_base_oid = new_base.hex();
 
   auto load = [&](const git::Oid& tip, const git::Oid& base) {
     std::vector<index::CommitRecord> out;
-    for (auto& c : repo.walk({{tip}, {base}})) {
+    for (auto& c : graph.range({tip}, {base})) {
       auto rec = reader.commit(c);
       if (!rec) throw Error("{} is not in the index after updating it; run `beaver index --rebuild`", c.hex());
       if (!rec->merge) out.push_back(std::move(*rec));
@@ -186,8 +196,7 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
   {
     bool any = std::any_of(old_to_new.begin(), old_to_new.end(), [](int v) { return v < 0; });
     if (any) {
-      CommitGraph graph(db);
-      UpstreamMatcher matcher(db, diffs, graph.reachable({upstream}));
+      UpstreamMatcher matcher(db, diffs, in_upstream);
       for (std::size_t i = 0; i < olds.size(); ++i)
         if (old_to_new[i] < 0) gone[i] = matcher.match(olds[i]);
     }

@@ -11,7 +11,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 namespace beaver::match {
 
@@ -25,67 +28,34 @@ git::Oid merge_base_or_fail(const git::Repository& repo, const git::Oid& upstrea
   return *base;
 }
 
-StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
-  auto t0 = std::chrono::steady_clock::now();
-  PhaseTimer timer("stack");
-  StackReport rep;
-  rep.upstream_rev = o.upstream;
-  rep.branch_rev = o.branch;
-  git::Oid upstream = repo.resolve_commit(o.upstream);
-  git::Oid branch = repo.resolve_commit(o.branch);
-  git::Oid base = o.base.empty() ? merge_base_or_fail(repo, upstream, branch, o.branch) : repo.resolve_commit(o.base);
-  rep.base_rev = o.base.empty() ? "merge base" : o.base;
-  rep.upstream_oid = upstream.hex();
-  rep.branch_oid = branch.hex();
-  rep.base_oid = base.hex();
-  timer.phase("resolve");
+namespace {
 
-  // The archives first: a bad --mail path is an input error before any work.
-  PostedIndex posted;
-  for (auto& path : o.mail) {
-    if (o.on_status) o.on_status("reading " + path);
-    auto stats = mail::read_archive(path, [&](mail::Mail&& m) { posted.add(std::move(m)); }, rep.mail_problems);
-    rep.mails += stats.messages;
-  }
-  rep.mailed_patches = posted.patches();
+// Everything one worker needs to judge a commit; each worker has its own
+// SQLite connection, diff cache and matcher (none of them is thread-safe).
+struct Judge {
+  const git::Repository& repo;
+  const StackOptions& o;
+  const CommitGraph& graph;
+  const PostedIndex& posted;
+  std::mutex& repo_mutex;  // guards `repo` (libgit2 lookups of unindexed references)
+  UpstreamMatcher& matcher;
 
-  if (o.on_status) o.on_status("updating the index");
-  index::UpdateOptions uo;
-  uo.index_path = o.index_path;
-  uo.revs = {upstream.hex(), branch.hex()};
-  uo.on_progress = o.on_progress;
-  auto summary = index::update(repo, uo);
-  timer.phase("index");
-  index::Database db = index::open_for_reading(summary.index_path);
-  index::Reader reader(db);
-  CommitGraph graph(db);
-  timer.phase("graph");
-  DiffCache diffs(repo);
-  UpstreamMatcher matcher(db, diffs, graph.reachable({upstream}));
-  timer.phase("reachable");
-
-  if (o.on_status) o.on_status("matching");
-  std::vector<git::Oid> commits = repo.walk({{branch}, {base}});
-  timer.phase("walk");
-  for (auto& oid : commits) {
-    auto rec = reader.commit(oid);
-    if (!rec) throw Error("{} is not in the index after updating it; run `beaver index --rebuild`", oid.hex());
-    if (rec->merge) continue;
+  StackEntry judge(const index::CommitRecord& rec) {
     StackEntry e;
-    e.commit = rec->oid;
-    e.subject = rec->subject;
-    e.author = rec->author_name + " <" + rec->author_email + ">";
-    e.error = rec->error;
-    UpstreamMatch m = matcher.match(*rec);
+    e.commit = rec.oid;
+    e.subject = rec.subject;
+    e.author = rec.author_name + " <" + rec.author_email + ">";
+    e.error = rec.error;
+    UpstreamMatch m = matcher.match(rec);
     e.upstream = std::move(m.pairs);
     if (m.identical) e.status = "upstream";
     else if (!e.upstream.empty()) e.status = "upstream-modified";
-    else if ((e.posted = posted.find(*rec))) e.status = "posted";
+    else if ((e.posted = posted.find(rec))) e.status = "posted";
     else e.status = "unposted";
     bool in_upstream = e.status == "upstream" || e.status == "upstream-modified";
 
     // What the commit says about itself.
-    message::Message msg = message::parse(rec->subject + "\n");
+    message::Message msg = message::parse(rec.subject + "\n");
     for (auto& prefix : msg.prefixes) {
       Claim c;
       c.kind = "prefix";
@@ -105,51 +75,143 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
       }
       e.claimed.push_back(std::move(c));
     }
-    for (auto& ref : rec->refs) {
+    for (auto& ref : rec.refs) {
       if (!is_backport_ref(ref.kind)) continue;
-      Claim c;
-      c.kind = ref.kind;
-      c.value = ref.target;
-      c.resolved = ref.state == "resolved" ? ref.resolved : "";
-      if (c.resolved.empty() && ref.state != "ambiguous") {
-        // Not indexed (the index holds what U and BRANCH reach), but the
-        // object may still be here, on another branch.
-        if (auto found = repo.lookup_commit_prefix(ref.target)) c.resolved = found->hex();
-      }
-      if (c.resolved.empty()) {
-        c.holds = false;
-        c.why = ref.state == "ambiguous" ? fmt::format("{} names several commits", ref.target)
-                                         : fmt::format("{} is not in the repository", ref.target);
-      } else {
-        auto id = git::Oid::from_hex(c.resolved);
-        auto rid = id ? graph.id(*id) : std::nullopt;
-        c.in_upstream = rid && matcher.in_upstream(*rid);
-        if (!c.in_upstream) {
-          c.holds = false;
-          c.why = fmt::format("{} is not in {}", short_id(c.resolved), o.upstream);
-        } else {
-          Similarity s = matcher.compare(oid, *id);
-          c.similarity = s.dice;
-          c.holds = s.dice >= 0.3 || s.in_first >= 0.5;
-          if (!c.holds) c.why = fmt::format("the diff differs from {} (similarity {:.2f})", short_id(c.resolved), s.dice);
-        }
-      }
-      e.claimed.push_back(std::move(c));
+      e.claimed.push_back(check_reference(rec, ref));
     }
-    for (auto& [key, value] : rec->trailers)
+    for (auto& [key, value] : rec.trailers)
       if (key == "Link") e.claimed.push_back(Claim{"link", value, "", false, -1, true, ""});
     for (auto& c : e.claimed) e.false_claim |= !c.holds;
-    ++rep.summary[e.status];
-    if (e.false_claim) ++rep.summary["false_claims"];
-    rep.entries.push_back(std::move(e));
+    return e;
   }
+
+  Claim check_reference(const index::CommitRecord& rec, const index::RefRecord& ref) {
+    Claim c;
+    c.kind = ref.kind;
+    c.value = ref.target;
+    c.resolved = ref.state == "resolved" ? ref.resolved : "";
+    if (c.resolved.empty() && ref.state != "ambiguous") {
+      // Not indexed (the index holds what U and BRANCH reach), but the
+      // object may still be here, on another branch.
+      std::lock_guard lock(repo_mutex);
+      if (auto found = repo.lookup_commit_prefix(ref.target)) c.resolved = found->hex();
+    }
+    if (c.resolved.empty()) {
+      c.holds = false;
+      c.why = ref.state == "ambiguous" ? fmt::format("{} names several commits", ref.target)
+                                       : fmt::format("{} is not in the repository", ref.target);
+      return c;
+    }
+    auto id = git::Oid::from_hex(c.resolved);
+    auto rid = id ? graph.id(*id) : std::nullopt;
+    c.in_upstream = rid && matcher.in_upstream(*rid);
+    if (!c.in_upstream) {
+      c.holds = false;
+      c.why = fmt::format("{} is not in {}", short_id(c.resolved), o.upstream);
+      return c;
+    }
+    Similarity s = matcher.compare(*git::Oid::from_hex(rec.oid), *id);
+    c.similarity = s.dice;
+    c.holds = s.dice >= 0.3 || s.in_first >= 0.5;
+    if (!c.holds) c.why = fmt::format("the diff differs from {} (similarity {:.2f})", short_id(c.resolved), s.dice);
+    return c;
+  }
+};
+
+}  // namespace
+
+StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  PhaseTimer timer("stack");
+  StackReport rep;
+  rep.upstream_rev = o.upstream;
+  rep.branch_rev = o.branch;
+  git::Oid upstream = repo.resolve_commit(o.upstream);
+  git::Oid branch = repo.resolve_commit(o.branch);
+  std::optional<git::Oid> base;
+  if (!o.base.empty()) base = repo.resolve_commit(o.base);
+  rep.base_rev = o.base.empty() ? "merge base" : o.base;
+  rep.upstream_oid = upstream.hex();
+  rep.branch_oid = branch.hex();
+  timer.phase("resolve");
+
+  // The archives first: a bad --mail path is an input error before any work.
+  PostedIndex posted;
+  for (auto& path : o.mail) {
+    if (o.on_status) o.on_status("reading " + path);
+    auto stats = mail::read_archive(path, [&](mail::Mail&& m) { posted.add(std::move(m)); }, rep.mail_problems);
+    rep.mails += stats.messages;
+  }
+  rep.mailed_patches = posted.patches();
+  timer.phase("mail");
+
+  if (o.on_status) o.on_status("updating the index");
+  index::UpdateOptions uo;
+  uo.index_path = o.index_path;
+  uo.revs = {upstream.hex(), branch.hex()};
+  uo.on_progress = o.on_progress;
+  auto summary = index::update(repo, uo);
+  timer.phase("index");
+  index::Database db = index::open_for_reading(summary.index_path);
+  index::Reader reader(db);
+  CommitGraph graph(db);
+  std::vector<bool> in_upstream = graph.reachable({upstream});
+  timer.phase("graph");
+  if (!base) base = graph.merge_base(in_upstream, branch);  // in memory, where libgit2 walks for a second
+  if (!base) base = merge_base_or_fail(repo, upstream, branch, o.branch);
+  rep.base_oid = base->hex();
+  timer.phase("merge base");
+
+  if (o.on_status) o.on_status("matching");
+  std::vector<index::CommitRecord> records;
+  for (auto& oid : graph.range({branch}, {*base})) {
+    auto rec = reader.commit(oid);
+    if (!rec) throw Error("{} is not in the index after updating it; run `beaver index --rebuild`", oid.hex());
+    if (!rec->merge) records.push_back(std::move(*rec));
+  }
+  timer.phase("walk");
+
+  // Commits are judged on every core, each worker with its own connection
+  // and diff cache; results land in branch order.
+  rep.entries.resize(records.size());
+  std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                              std::max<std::size_t>(1, records.size() / 32));
+  std::atomic<std::size_t> next{0};
+  std::mutex repo_mutex, stats_mutex;
+  std::exception_ptr failure;
+  std::size_t rendered = 0;
+  auto work = [&] {
+    try {
+      index::Database wdb = index::open_for_reading(summary.index_path);
+      DiffCache diffs(repo, /*keep_text=*/false);
+      UpstreamMatcher matcher(wdb, diffs, in_upstream);
+      Judge judge{repo, o, graph, posted, repo_mutex, matcher};
+      for (std::size_t k; (k = next++) < records.size();) rep.entries[k] = judge.judge(records[k]);
+      std::lock_guard lock(stats_mutex);
+      rep.stats.candidates += matcher.stats().candidates;
+      rep.stats.common_keys += matcher.stats().common_keys;
+      rendered += diffs.rendered();
+    } catch (...) {
+      std::lock_guard lock(stats_mutex);
+      if (!failure) failure = std::current_exception();
+      next = records.size();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
   timer.phase("match");
   if (tracing())
-    fmt::print(stderr, "beaver: trace: stack {} candidates confirmed, {} diffs rendered, {} common keys skipped\n",
-               matcher.stats().candidates, diffs.rendered(), matcher.stats().common_keys);
+    fmt::print(stderr, "beaver: trace: stack {} workers, {} candidates confirmed, {} diffs rendered, {} common keys skipped\n",
+               workers, rep.stats.candidates, rendered, rep.stats.common_keys);
+  for (auto& e : rep.entries) {
+    ++rep.summary[e.status];
+    if (e.false_claim) ++rep.summary["false_claims"];
+  }
   rep.summary["total"] = rep.entries.size();
-  for (const char* s : {"upstream", "upstream-modified", "posted", "unposted", "false_claims"}) rep.summary[s] += 0;
-  rep.stats = matcher.stats();
+  for (const char* st : {"upstream", "upstream-modified", "posted", "unposted", "false_claims"}) rep.summary[st] += 0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }
