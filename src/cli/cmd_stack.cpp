@@ -54,10 +54,15 @@ void setup_stack(CLI::App& app, Context& ctx) {
     so.base = o->base;
     so.mail = o->mail;
     so.index_path = o->index;
-    Progress progress("indexing");
+    Progress progress("indexing"), matching("matching");
     so.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    so.on_match = [&](std::size_t d, std::size_t t) {
+      progress.finish();
+      matching.update(d, t);
+    };
     match::StackReport r = match::run_stack(repo, so);
     progress.finish();
+    matching.finish();
     bool to_file = !o->output.empty();
     std::string text;
     if (o->format == "json") text = json_text(report::stack_json(r));

@@ -26,6 +26,7 @@ void setup_demo(CLI::App& app, Context& ctx);
 void setup_stack(CLI::App& app, Context& ctx);
 void setup_rebase_diff(CLI::App& app, Context& ctx);
 void setup_delta(CLI::App& app, Context& ctx);
+void setup_fixes(CLI::App& app, Context& ctx);
 
 inline constexpr Command kCommands[] = {
     {"index", setup_index},
@@ -34,6 +35,7 @@ inline constexpr Command kCommands[] = {
     {"stack", setup_stack},
     {"rebase-diff", setup_rebase_diff},
     {"delta", setup_delta},
+    {"fixes", setup_fixes},
     {"demo", setup_demo},
 };
 

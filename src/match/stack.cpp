@@ -5,6 +5,7 @@
 #include "index/index.h"
 #include "index/query.h"
 #include "match/graph.h"
+#include "match/parallel.h"
 #include "message/message.h"
 #include "util/error.h"
 #include "util/trace.h"
@@ -171,41 +172,21 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
   }
   timer.phase("walk");
 
-  // Commits are judged on every core, each worker with its own connection
-  // and diff cache; results land in branch order.
+  // Commits are judged on every core; results land in branch order.
   rep.entries.resize(records.size());
-  std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                              std::max<std::size_t>(1, records.size() / 32));
-  std::atomic<std::size_t> next{0};
-  std::mutex repo_mutex, stats_mutex;
-  std::exception_ptr failure;
-  std::size_t rendered = 0;
-  auto work = [&] {
-    try {
-      index::Database wdb = index::open_for_reading(summary.index_path);
-      DiffCache diffs(repo, /*keep_text=*/false);
-      UpstreamMatcher matcher(wdb, diffs, in_upstream);
-      Judge judge{repo, o, graph, posted, repo_mutex, matcher};
-      for (std::size_t k; (k = next++) < records.size();) rep.entries[k] = judge.judge(records[k]);
-      std::lock_guard lock(stats_mutex);
-      rep.stats.candidates += matcher.stats().candidates;
-      rep.stats.common_keys += matcher.stats().common_keys;
-      rendered += diffs.rendered();
-    } catch (...) {
-      std::lock_guard lock(stats_mutex);
-      if (!failure) failure = std::current_exception();
-      next = records.size();
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  std::mutex repo_mutex;
+  ParallelStats ps = for_each_matched(
+      repo, summary.index_path, in_upstream, records.size(),
+      [&](UpstreamMatcher& matcher, std::size_t k) {
+        Judge judge{repo, o, graph, posted, repo_mutex, matcher};
+        rep.entries[k] = judge.judge(records[k]);
+      },
+      o.on_match);
+  rep.stats = ps.match;
   timer.phase("match");
   if (tracing())
     fmt::print(stderr, "beaver: trace: stack {} workers, {} candidates confirmed, {} diffs rendered, {} common keys skipped\n",
-               workers, rep.stats.candidates, rendered, rep.stats.common_keys);
+               ps.workers, rep.stats.candidates, ps.rendered, rep.stats.common_keys);
   for (auto& e : rep.entries) {
     ++rep.summary[e.status];
     if (e.false_claim) ++rep.summary["false_claims"];

@@ -26,6 +26,7 @@ struct StackOptions {
   std::string index_path;          // empty: the default
   std::function<void(const std::string&)> on_status;  // progress messages for a TTY
   std::function<void(std::size_t, std::size_t)> on_progress;  // index update progress
+  std::function<void(std::size_t, std::size_t)> on_match;     // commits judged so far, of all (any thread)
 };
 
 struct Claim {

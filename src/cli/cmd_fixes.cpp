@@ -1,0 +1,79 @@
+// beaver fixes: every upstream fix a branch lacks, included or waived.
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "git/repository.h"
+#include "match/fixes.h"
+#include "report/fixes_report.h"
+#include "util/error.h"
+#include "util/term.h"
+
+namespace beaver::cli {
+
+void setup_fixes(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string repo = default_repo();
+    std::string index, upstream, since, waivers, branch = "HEAD", format = "text", output;
+    report::Links links;
+    bool check = false, apply_check = false, apply_in_order = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("fixes", "List the upstream fixes (Fixes:, reverts) a branch lacks, transitively");
+  add_repo_option(cmd, o->repo);
+  add_index_option(cmd, o->index);
+  cmd->add_option("-u,--upstream", o->upstream, "The upstream revision (e.g. origin/master)")->required();
+  cmd->add_option("--since", o->since, "Only fixes after this revision (e.g. the release the branch is based on)");
+  cmd->add_option("--waivers", o->waivers, "TOML file of waived fixes ([[waiver]] commit, reason, author, date)");
+  cmd->add_flag("--apply-check", o->apply_check,
+                "Check whether each missing fix cherry-picks cleanly onto the branch (in memory)");
+  cmd->add_flag("--apply-in-order", o->apply_in_order,
+                "Like --apply-check, each fix on top of the earlier missing fixes (upstream order)");
+  add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
+  cmd->add_option("--commit-url", o->links.commit_url, "Link template for commits in Markdown/HTML ({commit})");
+  cmd->add_flag("--check", o->check, "Exit 1 when an unwaived fix is missing");
+  cmd->add_option("branch", o->branch, "The branch to check (default: HEAD)")->capture_default_str();
+  cmd->footer(
+      "A fix is missing when its Fixes: (or `This reverts commit`) target is carried by the branch (the\n"
+      "same commit, or a backport found by patch-id, references or diff similarity) and the fix is\n"
+      "not; fixes of missing fixes follow (depth 2, 3, ...). References that name no commit are listed\n"
+      "apart. --apply-check cherry-picks in memory: the repository, index and work tree are not touched.\n\n"
+      "Waiver file:\n"
+      "  [[waiver]]\n"
+      "  commit = \"1a2b3c4d5e6f\"\n"
+      "  reason = \"driver not built in our config\"\n"
+      "  author = \"Jane Doe\"        # optional\n"
+      "  date = 2024-06-01          # optional\n\n"
+      "Examples:\n"
+      "  beaver fixes -u origin/master linux-6.1.y --since v6.1\n"
+      "  beaver fixes -u v6.12 vendor/snp --waivers waivers.toml --check --apply-check\n"
+      "  beaver fixes -u main stable --format json | jq '.missing[] | {commit, subject, depth}'");
+  cmd->callback([o, &ctx] {
+    git::Repository repo = git::Repository::open(o->repo);
+    match::FixesOptions fo;
+    fo.upstream = o->upstream;
+    fo.branch = o->branch;
+    fo.since = o->since;
+    fo.waivers = o->waivers;
+    fo.index_path = o->index;
+    fo.apply_check = o->apply_check;
+    fo.apply_in_order = o->apply_in_order;
+    Progress progress("indexing"), matching("matching");
+    fo.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    fo.on_match = [&](std::size_t d, std::size_t t) {
+      progress.finish();
+      matching.update(d, t);
+    };
+    match::FixesReport r = match::run_fixes(repo, fo);
+    progress.finish();
+    matching.finish();
+    std::string text;
+    if (o->format == "json") text = json_text(report::fixes_json(r));
+    else if (o->format == "markdown") text = report::fixes_markdown(r, o->links);
+    else if (o->format == "html") text = report::fixes_html(r, o->links);
+    else text = report::fixes_text(r, o->output.empty() && use_color(stdout));
+    write_output(o->output, text);
+    if (o->check && !r.missing.empty()) ctx.exit_code = kExitFound;
+  });
+}
+
+}  // namespace beaver::cli
