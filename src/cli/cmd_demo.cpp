@@ -108,6 +108,9 @@ void setup_demo(CLI::App& app, Context& ctx) {
     step("The vendor rebased onto v6.9: what entered and left",
          {exe, "rebase-diff", "--upstream", d.upstream, d.vendor, d.vendor_69}, d.dir, color);
     step("... and onto v6.10", {exe, "rebase-diff", "--upstream", d.upstream, d.vendor_69, d.vendor_610}, d.dir, color);
+    step("Upstream fixes the stable branch lacks (Fixes: of what it carries), and whether they apply",
+         {exe, "fixes", "--upstream", d.upstream, "--apply-check", d.stable}, d.dir, color,
+         "beaver fixes --upstream main --apply-check linux-6.8.y");
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
                                         "html", "-o", "stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");

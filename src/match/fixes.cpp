@@ -262,14 +262,18 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
       if (auto id = graph.id(t); id && (in_upstream[std::size_t(*id)] || in_branch[std::size_t(*id)])) target = *id;
     }
     if (target < 0 && !r.subject.empty()) {
-      std::vector<std::int64_t> hits;
+      // An upstream fix names an upstream commit: the branch's copies of it
+      // (same subject) are the carried ones, not rivals.
+      std::vector<std::int64_t> up, down;
       by_subject.bind(1, message::normalize_subject(r.subject));
       while (by_subject.step()) {
         std::int64_t id = by_subject.int64(0);
-        if (in_upstream[std::size_t(id)] || in_branch[std::size_t(id)]) hits.push_back(id);
+        if (in_upstream[std::size_t(id)]) up.push_back(id);
+        else if (in_branch[std::size_t(id)]) down.push_back(id);
       }
       by_subject.reset();
-      if (hits.size() == 1) target = hits[0];
+      if (up.size() == 1) target = up[0];
+      else if (up.empty() && down.size() == 1) target = down[0];
     }
     if (target < 0) {
       UnresolvedRef u;

@@ -18,6 +18,7 @@ grep -q "5 -> 3 commits: 1 kept, 1 changed, 3 merged upstream, 0 dropped, 1 adde
 grep -q "3 -> 2 commits: 1 kept, 0 changed, 1 merged upstream, 1 dropped, 1 added" <<<"$out" || fail "second rebase"
 grep -q "^-+.if (WARN_ON_ONCE(size > 8))" <<<"$out" || fail "delta"
 grep -q "</html>" "$tmp/demo/stack.html" || fail "html report"
+grep -q "fix .* virt: sev-guest: Return -EBUSY when throttled .*stable 6.8.x.*applies" <<<"$out" || fail "fixes"
 # The repository is kept and usable.
 cd "$tmp/demo"
 "$beaver" index | grep -q . || true
