@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 namespace beaver::cli {
 
 void setup_stack(CLI::App& app, Context& ctx) {
@@ -70,7 +73,16 @@ void setup_stack(CLI::App& app, Context& ctx) {
     else if (o->format == "html") text = report::stack_html(r, o->links);
     else text = report::stack_text(r, !to_file && use_color(stdout));
     write_output(o->output, text);
-    for (auto& p : r.mail_problems) fmt::print(stderr, "beaver: {}: {}\n", p.where, p.what);
+    // Mail problems by kind, with a few places each: an archive can hold
+    // thousands of the same (format-patch output has no Message-ID).
+    std::map<std::string, std::vector<std::string>> kinds;
+    for (auto& p : r.mail_problems) kinds[p.what].push_back(p.where);
+    for (auto& [what, where] : kinds) {
+      std::string places;
+      for (std::size_t k = 0; k < std::min<std::size_t>(3, where.size()); ++k) places += (k ? ", " : "") + where[k];
+      fmt::print(stderr, "beaver: {} mail(s): {} ({}{})\n", where.size(), what, places, where.size() > 3 ? ", ..." : "");
+    }
+    if (!kinds.empty() && o->format != "json") fmt::print(stderr, "beaver: every place is listed in --format json (mail.problems)\n");
     if (o->check && (r.summary["unposted"] > 0 || r.summary["false_claims"] > 0)) ctx.exit_code = kExitFound;
   });
 }
