@@ -217,26 +217,6 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
     for (auto& oid : graph.range({upstream}, {})) order[std::size_t(*graph.id(oid))] = ++k;
   }
 
-  // What BRANCH carries as backports: match each branch-only commit.
-  std::vector<index::CommitRecord> own;
-  for (auto& oid : graph.range({branch}, {upstream})) {
-    auto rec = reader.commit(oid);
-    if (rec && !rec->merge) own.push_back(std::move(*rec));
-  }
-  rep.branch_only = own.size();
-  std::vector<std::vector<Pairing>> pairs(own.size());
-  for_each_matched(
-      repo, summary.index_path, in_upstream, own.size(),
-      [&](UpstreamMatcher& m, std::size_t k) { pairs[k] = m.match(own[k]).pairs; }, o.on_match);
-  std::unordered_map<std::int64_t, std::vector<std::string>> carried_as;  // upstream id -> branch commits
-  for (std::size_t k = 0; k < own.size(); ++k)
-    for (auto& p : pairs[k])
-      if (auto oid = git::Oid::from_hex(p.commit))
-        if (auto id = graph.id(*oid)) carried_as[*id].push_back(own[k].oid);
-  rep.carried_backports = carried_as.size();
-  auto carried = [&](std::int64_t id) { return in_branch[std::size_t(id)] || carried_as.count(id) > 0; };
-  timer.phase("carried");
-
   // Every Fixes: and revert reference of an upstream commit after --since.
   std::vector<RefRow> refs;
   {
@@ -252,8 +232,8 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
   auto describe = db.prepare("SELECT oid, subject, author_name, author_email, first_tag, first_release FROM commits WHERE id = ?");
   // fix id -> (target id, is revert)
   std::unordered_map<std::int64_t, std::vector<std::pair<std::int64_t, bool>>> targets;
+  std::vector<std::pair<std::int64_t, UnresolvedRef>> unresolved;  // fix id, reference
   for (auto& r : refs) {
-    if (carried(r.commit_id)) continue;  // the branch has the fix: nothing to say about its reference
     std::int64_t target = -1;  // none yet
     if (r.resolved.size() == GIT_OID_RAWSZ) {
       git::Oid t;
@@ -291,12 +271,47 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
               : r.state == "malformed" ? "the reference is malformed"
               : r.resolved.empty()     ? "no indexed commit has this id or subject"
                                        : "the id names a commit outside the upstream and the branch (rebased away?)";
-      rep.unresolved.push_back(std::move(u));
+      unresolved.emplace_back(r.commit_id, std::move(u));
       continue;
     }
     targets[r.commit_id].emplace_back(target, r.kind == "reverts");
   }
   timer.phase("references");
+
+  // What BRANCH carries as backports: match each branch-only commit.
+  std::vector<index::CommitRecord> own;
+  for (auto& oid : graph.range({branch}, {upstream})) {
+    auto rec = reader.commit(oid);
+    if (rec && !rec->merge) own.push_back(std::move(*rec));
+  }
+  rep.branch_only = own.size();
+  // Only upstream commits that a reference names, or that carry a
+  // reference, matter here: matching against those alone skips the diffs of
+  // every other candidate.
+  std::vector<bool> relevant(graph.size(), false);
+  for (auto& [fix, ts] : targets) {
+    relevant[std::size_t(fix)] = true;
+    for (auto& [t, revert] : ts)
+      if (in_upstream[std::size_t(t)]) relevant[std::size_t(t)] = true;
+  }
+  for (auto& [fix, u] : unresolved) relevant[std::size_t(fix)] = true;
+  std::vector<std::vector<Pairing>> pairs(own.size());
+  for_each_matched(
+      repo, summary.index_path, relevant, own.size(),
+      [&](UpstreamMatcher& m, std::size_t k) { pairs[k] = m.match(own[k]).pairs; }, o.on_match);
+  std::unordered_map<std::int64_t, std::vector<std::string>> carried_as;  // upstream id -> branch commits
+  for (std::size_t k = 0; k < own.size(); ++k)
+    for (auto& p : pairs[k])
+      if (auto oid = git::Oid::from_hex(p.commit))
+        if (auto id = graph.id(*oid)) carried_as[*id].push_back(own[k].oid);
+  rep.carried_backports = carried_as.size();
+  auto carried = [&](std::int64_t id) { return in_branch[std::size_t(id)] || carried_as.count(id) > 0; };
+  // A fix the branch carries: nothing to say about it or its references.
+  for (auto it = targets.begin(); it != targets.end();) it = carried(it->first) ? targets.erase(it) : std::next(it);
+  for (auto& [fix, u] : unresolved)
+    if (!carried(fix)) rep.unresolved.push_back(std::move(u));
+  timer.phase("carried");
+
 
   // Depth 1: fixes of carried commits; depth n + 1: fixes of depth-n fixes.
   std::unordered_map<std::int64_t, int> depth;

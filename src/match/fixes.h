@@ -69,7 +69,7 @@ struct FixesReport {
   std::vector<MissingFix> waived;
   std::vector<UnresolvedRef> unresolved;
   std::vector<Waiver> stale_waivers;
-  std::size_t carried_backports = 0;  // upstream commits carried as backports
+  std::size_t carried_backports = 0;  // referenced (or referencing) upstream commits carried as backports
   std::size_t branch_only = 0;        // commits of BRANCH not in U
   std::map<std::string, std::size_t> summary;
   double seconds = 0;

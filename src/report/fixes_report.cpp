@@ -88,7 +88,7 @@ json fixes_json(const match::FixesReport& r) {
 }
 
 std::string fixes_text(const match::FixesReport& r, bool color) {
-  std::string out = fmt::format("{} against {}{}: {} branch-only commit(s), {} upstream commit(s) carried as backports\n",
+  std::string out = fmt::format("{} against {}{}: {} branch-only commit(s), {} fixed or fixing upstream commit(s) carried as backports\n",
                                 paint(r.branch_rev, "1", color), r.upstream_rev,
                                 r.since_rev.empty() ? "" : " since " + r.since_rev, r.branch_only, r.carried_backports);
   std::string group;
