@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "C");
   CLI::App app{
       "beaver: know what is in your confidential-computing kernel.\n"
-      "Turns a kernel git history into answers: patch-ids, a persistent commit index, ...",
+      "Turns a kernel git history into answers: what a downstream branch carries, what a rebase changed,\n"
+      "which upstream fixes it lacks; on git-exact patch-ids and a persistent commit index.",
       "beaver"};
   app.set_version_flag("--version", std::string("beaver ") + BEAVER_VERSION);
   app.require_subcommand(1);
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
       "  beaver index --repo linux                 index every branch and tag of ./linux\n"
       "  beaver patch-id v6.11..v6.12              patch-ids, as git patch-id --stable\n"
       "  beaver log --repo linux -n 5 --format json  what the index knows of the newest commits\n"
+      "  beaver stack -u v6.12 vendor/snp          upstream, upstream-modified, posted or unposted, per patch\n"
+      "  beaver rebase-diff -u v6.12 old new       what a rebase kept, changed, merged upstream, dropped, added\n"
+      "  beaver fixes -u origin/master stable      upstream fixes the branch lacks\n"
       "  beaver demo                               build a demo repository and show it\n"
       "\nRun 'beaver COMMAND --help' for the options and examples of a command.");
   beaver::cli::Context ctx;
