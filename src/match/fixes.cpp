@@ -3,6 +3,7 @@
 #include "index/index.h"
 #include "index/query.h"
 #include "match/graph.h"
+#include "match/view.h"
 #include "match/parallel.h"
 #include "match/stack.h"
 #include "message/message.h"
@@ -197,14 +198,10 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
   std::vector<Waiver> waivers;
   if (!o.waivers.empty()) waivers = read_waivers(o.waivers);  // input errors before any work
 
-  index::UpdateOptions uo;
-  uo.index_path = o.index_path;
-  uo.revs = {upstream.hex(), branch.hex()};
-  uo.on_progress = o.on_progress;
-  auto summary = index::update(repo, uo);
-  index::Database db = index::open_for_reading(summary.index_path);
-  index::Reader reader(db);
-  CommitGraph graph(db);
+  IndexView view(repo, {upstream, branch}, o.index_path, o.on_progress);
+  index::Database& db = view.db;
+  index::Reader& reader = view.reader;
+  const CommitGraph& graph = view.graph;
   std::vector<bool> in_upstream = graph.reachable({upstream});
   std::vector<bool> in_branch = graph.reachable({branch});
   std::vector<bool> before_since = since ? graph.reachable({*since}) : std::vector<bool>(graph.size(), false);
@@ -297,7 +294,7 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
   for (auto& [fix, u] : unresolved) relevant[std::size_t(fix)] = true;
   std::vector<std::vector<Pairing>> pairs(own.size());
   for_each_matched(
-      repo, summary.index_path, relevant, own.size(),
+      repo, view.path(), relevant, own.size(),
       [&](UpstreamMatcher& m, std::size_t k) { pairs[k] = m.match(own[k]).pairs; }, o.on_match);
   std::unordered_map<std::int64_t, std::vector<std::string>> carried_as;  // upstream id -> branch commits
   for (std::size_t k = 0; k < own.size(); ++k)

@@ -5,6 +5,7 @@
 #include "index/query.h"
 #include "match/delta.h"
 #include "match/graph.h"
+#include "match/view.h"
 #include "match/stack.h"
 #include "util/error.h"
 
@@ -43,14 +44,10 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
   rep.old_oid = old_tip.hex();
   rep.new_oid = new_tip.hex();
 
-  index::UpdateOptions uo;
-  uo.index_path = o.index_path;
-  uo.revs = {upstream.hex(), old_tip.hex(), new_tip.hex()};
-  uo.on_progress = o.on_progress;
-  auto summary = index::update(repo, uo);
-  index::Database db = index::open_for_reading(summary.index_path);
-  index::Reader reader(db);
-  CommitGraph graph(db);
+  IndexView view(repo, {upstream, old_tip, new_tip}, o.index_path, o.on_progress);
+  index::Database& db = view.db;
+  index::Reader& reader = view.reader;
+  const CommitGraph& graph = view.graph;
   std::vector<bool> in_upstream = graph.reachable({upstream});
   auto base_of = [&](const std::optional<git::Oid>& given, const git::Oid& tip, const std::string& rev) {
     if (given) return *given;

@@ -5,6 +5,7 @@
 #include "index/index.h"
 #include "index/query.h"
 #include "match/graph.h"
+#include "match/view.h"
 #include "match/parallel.h"
 #include "message/message.h"
 #include "util/error.h"
@@ -147,15 +148,9 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
   timer.phase("mail");
 
   if (o.on_status) o.on_status("updating the index");
-  index::UpdateOptions uo;
-  uo.index_path = o.index_path;
-  uo.revs = {upstream.hex(), branch.hex()};
-  uo.on_progress = o.on_progress;
-  auto summary = index::update(repo, uo);
-  timer.phase("index");
-  index::Database db = index::open_for_reading(summary.index_path);
-  index::Reader reader(db);
-  CommitGraph graph(db);
+  IndexView view(repo, {upstream, branch}, o.index_path, o.on_progress);
+  index::Reader& reader = view.reader;
+  const CommitGraph& graph = view.graph;
   std::vector<bool> in_upstream = graph.reachable({upstream});
   timer.phase("graph");
   if (!base) base = graph.merge_base(in_upstream, branch);  // in memory, where libgit2 walks for a second
@@ -176,7 +171,7 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
   rep.entries.resize(records.size());
   std::mutex repo_mutex;
   ParallelStats ps = for_each_matched(
-      repo, summary.index_path, in_upstream, records.size(),
+      repo, view.path(), in_upstream, records.size(),
       [&](UpstreamMatcher& matcher, std::size_t k) {
         Judge judge{repo, o, graph, posted, repo_mutex, matcher};
         rep.entries[k] = judge.judge(records[k]);
