@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # End to end: beaver-probe inside a real Linux guest. Boots Debian's cloud
 # kernel in QEMU (TCG, no TEE) with an initramfs holding only tests/vm/init.c
-# as /init and the static beaver-probe; init prints the probe's
-# `--format json` output between marker lines and powers off. The probe must
-# say "tee": "none", exit 1 (not qualified), and, once it has checks, fail
-# the tee-detected one.
+# as /init, the static beaver-probe and the kernel's config; init prints the
+# probe's `--format json` output between marker lines and powers off. The
+# probe must say "tee": "none", exit 1 (not qualified), and, once it has
+# checks, fail the tee-detected one.
 #
 #   bash tests/e2e/probe_vm.sh build/beaver     (what CTest runs)
 #
@@ -14,7 +14,7 @@
 # once with `apt-get download` (no install, no root needed; the package lists
 # must exist: apt-get update) and unpacked into
 # ${XDG_CACHE_HOME:-~/.cache}/beaver/vm-kernel/boot/. BEAVER_VM_KERNEL=FILE
-# boots FILE instead.
+# boots FILE instead; BEAVER_VM_TIMEOUT (seconds, default 300) bounds the VM.
 set -euo pipefail
 beaver=$1
 dir=$(dirname "$beaver")
@@ -23,13 +23,16 @@ flatten=$here/../vm/json_flat.awk
 probe=$dir/beaver-probe
 init=$dir/probe-vm-init
 cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/beaver/vm-kernel
+limit=${BEAVER_VM_TIMEOUT:-300}
 
 fail() { echo "probe_vm: FAIL: $*"; exit 1; }
 skip() { echo "probe_vm: SKIP: $*"; exit 77; }
 
 tmp=
 download=
+vm=
 cleanup() {
+  [ -z "$vm" ] || kill "$vm" 2>/dev/null || true
   [ -z "$tmp" ] || rm -rf "$tmp"
   [ -z "$download" ] || rm -rf "$download"
 }
@@ -61,7 +64,7 @@ fetch_kernel() {
     command -v "$t" >/dev/null || skip "no kernel in $cache and no $t to download one"
   done
   pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-          sed -n 's/^ *Depends: *\(linux-image-[^ <>|]*\) *$/\1/p' | head -n 1)
+          sed -n 's/^ *Depends: *\(linux-image-[^ <>|]*\) *$/\1/p' | head -n 1) || pkg=
   [ -n "$pkg" ] ||
     skip "cannot resolve linux-image-cloud-amd64 to a kernel package (no package lists? run apt-get update)"
   mkdir -p "$cache/boot"
@@ -95,28 +98,36 @@ else
 fi
 echo "probe_vm: kernel $kernel ($(du -k "$kernel" | cut -f1) KiB)"
 
-# --- the initramfs: /init, /beaver-probe and empty mount points ------------
+# --- the initramfs: /init, /beaver-probe, /boot/config-*, mount points -----
 tmp=$(mktemp -d)
 mkdir -p "$tmp/root/dev" "$tmp/root/proc" "$tmp/root/sys"
 cp "$init" "$tmp/root/init"
 cp "$probe" "$tmp/root/beaver-probe"
 chmod 0755 "$tmp/root/init" "$tmp/root/beaver-probe"
+# The kernel's config where a Debian guest has it, for the probe to read.
+config=$(dirname "$kernel")/config-$(basename "$kernel" | sed 's/^vmlinuz-//')
+if [ -f "$config" ]; then
+  mkdir -p "$tmp/root/boot"
+  cp "$config" "$tmp/root/boot/"
+fi
 (cd "$tmp/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp/initrd" ||
   fail "cpio could not build the initramfs"
 
 # --- boot --------------------------------------------------------------------
 # TCG, so there is no TEE whatever the host has. Relative paths for QEMU's
-# key=value options (file:), which break on commas in $TMPDIR.
+# key=value options (file:), which break on commas in $TMPDIR. In the
+# background, so that a TERM (CTest's timeout) reaches the trap, which stops it.
 cd "$tmp"
 start=$EPOCHREALTIME
-set +e
-timeout 300 qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 512 \
+timeout "$limit" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 512 \
   -nodefaults -display none -no-reboot -monitor none -serial file:console.log \
   -kernel "$kernel" -initrd initrd \
   -append "console=ttyS0 rdinit=/init panic=-1 quiet" \
-  </dev/null >qemu.out 2>&1
-qemu_rc=$?
-set -e
+  </dev/null >qemu.out 2>&1 &
+vm=$!
+qemu_rc=0
+wait "$vm" || qemu_rc=$?
+vm=
 end=$EPOCHREALTIME
 seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 
@@ -129,7 +140,7 @@ if [ -s qemu.out ]; then
   cat qemu.out
 fi
 echo "probe_vm: boot + probe + power off took $seconds s (qemu exit $qemu_rc)"
-[ "$qemu_rc" != 124 ] || fail "the VM did not power off within 300 s"
+[ "$qemu_rc" != 124 ] || fail "the VM did not power off within $limit s"
 [ "$qemu_rc" = 0 ] || fail "qemu-system-x86_64 exited $qemu_rc"
 
 # --- what the probe said -----------------------------------------------------
@@ -137,10 +148,9 @@ grep -q 'BEAVER-PROBE-JSON-BEGIN' console.txt || fail "no BEAVER-PROBE-JSON-BEGI
 end_line=$(grep -m 1 'BEAVER-PROBE-JSON-END' console.txt) || fail "no BEAVER-PROBE-JSON-END: the guest died during the probe?"
 probe_rc=$(sed -n 's/.*BEAVER-PROBE-JSON-END exit=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$end_line")
 awk '/BEAVER-PROBE-JSON-END/ { exit } on { print } /BEAVER-PROBE-JSON-BEGIN/ { on = 1 }' console.txt >probe.json
-flat=$(LC_ALL=C awk -f "$flatten" probe.json) || fail "the probe's output is not one valid JSON document"
-
 [ "$probe_rc" != 2 ] || fail "the probe exited 2 (error)"
 [ "$probe_rc" = 1 ] || fail "the probe exited '$probe_rc', expected 1 (not qualified: TCG has no TEE)"
+flat=$(LC_ALL=C awk -f "$flatten" probe.json) || fail "the probe's output is not one valid JSON document"
 tee=$(sed -n 's/^tee=//p' <<<"$flat")
 [ "$tee" = none ] || fail "\"tee\": \"$tee\", expected \"none\""
 grep -Eq '^checks(=|\[)' <<<"$flat" || fail "no \"checks\" array"
