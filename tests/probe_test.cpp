@@ -15,6 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace beaver::probe {
 namespace {
@@ -70,6 +73,10 @@ public:
   std::function<std::string(const std::string& inblob)> outblob;
   std::function<int(const std::string& dev, unsigned long req, void* arg)> ioctl;
   bool bump_generation = false;
+  // Attribute files kept in memory, so the entry directory stays empty and a
+  // plain rmdir (what the signal handler does) removes it, as on configfs.
+  bool attrs_in_memory = false;
+  std::map<std::string, std::string> attrs;
 
   std::optional<std::uint64_t> read_msr(std::uint32_t, std::string& why) override {
     if (!msr) why = msr_error;
@@ -77,6 +84,11 @@ public:
   }
   bool make_dir(const std::string& path, std::string& error) override {
     if (!Env::make_dir(path, error)) return false;
+    if (attrs_in_memory) {
+      attrs[path + "/provider"] = provider + "\n";
+      attrs[path + "/generation"] = "0\n";
+      return true;
+    }
     std::ofstream(full_path(path + "/provider")) << provider << "\n";
     std::ofstream(full_path(path + "/generation")) << "0\n";
     std::ofstream(full_path(path + "/inblob"));
@@ -86,7 +98,17 @@ public:
     std::error_code ec;
     return fs::remove_all(full_path(path), ec) > 0;
   }
+  bool write_file(const std::string& path, const std::string& data, std::string& error) override {
+    if (attrs_in_memory) {
+      attrs[path] = data;
+      return true;
+    }
+    return Env::write_file(path, data, error);
+  }
   std::optional<std::string> read_file(const std::string& path, std::size_t limit) override {
+    if (attrs_in_memory && path.ends_with("/outblob") && outblob)
+      return outblob(attrs[path.substr(0, path.size() - 8) + "/inblob"]);
+    if (attrs_in_memory && attrs.count(path)) return attrs[path];
     if (path.ends_with("/outblob") && outblob) {
       std::string in = Env::read_file(path.substr(0, path.size() - 8) + "/inblob").value_or("");
       if (bump_generation) std::ofstream(full_path(path.substr(0, path.size() - 8) + "/generation")) << "7\n";
@@ -156,6 +178,27 @@ TEST_F(ProbeTest, SnpGuestQualifiesAndCleansUp) {
   EXPECT_NE(r.attestation.nonce, std::string(64, '\0'));
   // A second run sends another nonce.
   EXPECT_NE(run_probe(env, {}).attestation.nonce, r.attestation.nonce);
+}
+
+TEST_F(ProbeTest, SignalDuringAttestationRemovesTheEntry) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    FakeEnv env(root);
+    snp_guest(env);
+    env.attrs_in_memory = true;
+    env.outblob = [](const std::string&) -> std::string {
+      raise(SIGTERM);  // the user presses Ctrl-C / the CI job is cancelled
+      return "";
+    };
+    run_probe(env, {});
+    _exit(0);  // not reached
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_TRUE(fs::exists(root + "/sys/kernel/config/tsm/report"));
+  EXPECT_TRUE(fs::is_empty(root + "/sys/kernel/config/tsm/report")) << "the probe left its configfs entry behind";
 }
 
 TEST_F(ProbeTest, SnpUnderSvsmWithoutMsr) {
