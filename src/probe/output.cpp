@@ -1,29 +1,12 @@
 #include "probe/output.h"
 
+#include "util/markup.h"
+
 #include <cstdio>
 
 namespace beaver::probe {
 
 namespace {
-
-// Invalid UTF-8 (report fields are hex, but details quote files) becomes U+FFFD.
-std::string utf8(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len && i + len <= s.size() && !(len == 2 && c < 0xc2);
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xef\xbf\xbd";
-      ++i;
-    }
-  }
-  return out;
-}
 
 std::size_t count(const ProbeResult& r, const char* result) {
   std::size_t n = 0;
@@ -35,7 +18,7 @@ std::size_t count(const ProbeResult& r, const char* result) {
 
 std::string json_escape(std::string_view s) {
   std::string out;
-  for (char c : utf8(s)) {
+  for (char c : valid_utf8(s)) {
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -55,20 +38,7 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : utf8(s)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? '?' : c;
-    }
-  }
-  return out;
-}
+std::string xml_escape(std::string_view s) { return markup_escape(s); }
 
 std::string format_human(const ProbeResult& r, bool color) {
   auto paint = [&](const std::string& s, const char* sgr) { return color ? std::string("\033[") + sgr + "m" + s + "\033[0m" : s; };
