@@ -1,0 +1,28 @@
+// The CoCo profile catalog (data/coco-profiles.toml, compiled into the
+// binary): named sets of visible Kconfig symbols for `beaver config --enable`.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beaver::kconfig {
+
+struct Profile {
+  std::string name, description;
+  std::vector<std::string> features;        // feature ids of coco-features.md
+  std::vector<std::string> enable;          // visible symbols, in the order to ask for them
+  std::map<std::string, std::string> since; // symbol -> first release that has it
+};
+
+// Parses a catalog; throws beaver::Error naming `source`, line and problem
+// (malformed TOML, a profile without `enable`, a symbol that is not a
+// Kconfig name, `since` for a symbol the profile does not enable).
+std::vector<Profile> parse_catalog(std::string_view toml_text, const std::string& source);
+
+// The built-in catalog.
+const std::vector<Profile>& builtin_catalog();
+const Profile* find_profile(std::string_view name);
+
+}  // namespace beaver::kconfig
