@@ -38,11 +38,6 @@ std::string_view raw_oid(const git::Oid& o) {
   return std::string_view(reinterpret_cast<const char*>(o.raw.id), GIT_OID_RAWSZ);
 }
 
-git::Oid oid_from_blob(std::string_view b) {
-  git::Oid o;
-  if (b.size() == GIT_OID_RAWSZ) std::memcpy(o.raw.id, b.data(), GIT_OID_RAWSZ);
-  return o;
-}
 
 // An exclusive lock next to the index file, held for a whole update: a
 // second `beaver index` waits (and says so) instead of interleaving writes.
@@ -487,7 +482,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   git_odb* odb = nullptr;
   git_repository_odb(&odb, repo.get());
   for (auto& blob : stored_tips) {
-    git::Oid o = oid_from_blob(blob);
+    git::Oid o = oid_of_blob(blob);
     if (odb && git_odb_exists(odb, &o.raw)) walk.exclude.push_back(o);
   }
   git_odb_free(odb);

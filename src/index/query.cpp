@@ -17,6 +17,12 @@ std::string hex_of(std::string_view blob) {
   return s;
 }
 
+git::Oid oid_of_blob(std::string_view b) {
+  git::Oid o;
+  if (b.size() == GIT_OID_RAWSZ) std::memcpy(o.raw.id, b.data(), GIT_OID_RAWSZ);
+  return o;
+}
+
 std::string blob_of_hex(std::string_view hex) {
   if (hex.size() != 40) return {};
   std::string out(20, '\0');

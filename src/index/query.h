@@ -55,6 +55,8 @@ private:
 };
 
 std::string hex_of(std::string_view blob);
+// A commit id from its 20 raw bytes as stored (a zero id when not 20 bytes).
+git::Oid oid_of_blob(std::string_view blob);
 // 20 raw bytes from 40 hex digits (empty when not 40 hex digits).
 std::string blob_of_hex(std::string_view hex);
 

@@ -821,27 +821,25 @@ private:
     current_menu_ = n;
   }
 
-  void menu() {
+  // `menu "text"` and `comment "text"`: the text is the entry's prompt.
+  MenuNode* titled_entry(NodeKind kind, Options allowed) {
     Token kw = take();
     Token text = word_quote(kw);
     expect_eol();
-    MenuNode* n = add_entry(NodeKind::Menu, nullptr, kw.loc);
+    MenuNode* n = add_entry(kind, nullptr, kw.loc);
     add_prompt(n, text.text, nullptr, kw.loc);
-    options(n, Options::Menu);
+    options(n, allowed);
     finish_entry(n, 0);
+    return n;
+  }
+
+  void menu() {
+    MenuNode* n = titled_entry(NodeKind::Menu, Options::Menu);
     blocks_.push_back(Block{n});
     current_menu_ = n;
   }
 
-  void comment() {
-    Token kw = take();
-    Token text = word_quote(kw);
-    expect_eol();
-    MenuNode* n = add_entry(NodeKind::Comment, nullptr, kw.loc);
-    add_prompt(n, text.text, nullptr, kw.loc);
-    options(n, Options::Comment);
-    finish_entry(n, 0);
-  }
+  void comment() { titled_entry(NodeKind::Comment, Options::Comment); }
 
   void if_block() {
     Token kw = take();

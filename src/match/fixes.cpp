@@ -233,8 +233,7 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
   for (auto& r : refs) {
     std::int64_t target = -1;  // none yet
     if (r.resolved.size() == GIT_OID_RAWSZ) {
-      git::Oid t;
-      std::memcpy(t.raw.id, r.resolved.data(), GIT_OID_RAWSZ);
+      git::Oid t = index::oid_of_blob(r.resolved);
       // Resolved to a commit neither side reaches (rebased away): try the quoted subject.
       if (auto id = graph.id(t); id && (in_upstream[std::size_t(*id)] || in_branch[std::size_t(*id)])) target = *id;
     }

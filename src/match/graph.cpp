@@ -1,18 +1,10 @@
 #include "match/graph.h"
 
+#include "index/query.h"
+
 #include <cstring>
 
 namespace beaver::match {
-
-namespace {
-
-git::Oid oid_of(std::string_view blob) {
-  git::Oid o;
-  if (blob.size() == GIT_OID_RAWSZ) std::memcpy(o.raw.id, blob.data(), GIT_OID_RAWSZ);
-  return o;
-}
-
-}  // namespace
 
 CommitGraph::CommitGraph(index::Database& db) {
   {
@@ -26,14 +18,14 @@ CommitGraph::CommitGraph(index::Database& db) {
   while (st.step()) {
     std::int64_t id = st.int64(0);
     if (id < 0 || std::size_t(id) >= nodes_.size()) continue;
-    nodes_[std::size_t(id)].oid = oid_of(st.blob(1));
+    nodes_[std::size_t(id)].oid = index::oid_of_blob(st.blob(1));
     ids_.emplace(nodes_[std::size_t(id)].oid, id);
     parents.emplace_back(id, std::string(st.blob(2)));
   }
   for (auto& [id, blob] : parents) {
     auto& node = nodes_[std::size_t(id)];
     for (std::size_t k = 0; k + GIT_OID_RAWSZ <= blob.size(); k += GIT_OID_RAWSZ) {
-      auto it = ids_.find(oid_of(std::string_view(blob).substr(k, GIT_OID_RAWSZ)));
+      auto it = ids_.find(index::oid_of_blob(std::string_view(blob).substr(k, GIT_OID_RAWSZ)));
       if (it != ids_.end()) node.parents.push_back(it->second);
     }
   }

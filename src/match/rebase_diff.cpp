@@ -242,14 +242,15 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
         e.status = "kept";
       } else {
         e.status = "changed";
-        std::string text;
+        std::string text, summary;
         if (e.how != "patch-id") {
           text = interdiff(diffs.text(*git::Oid::from_hex(old.oid)), diffs.text(*git::Oid::from_hex(news[j].oid)),
                            "old/" + old.oid.substr(0, 12), "new/" + news[j].oid.substr(0, 12));
-          e.change = interdiff_summary(text);
+          summary = interdiff_summary(text);
         }
-        if (e.change.empty()) e.change = e.how == "context" || e.how == "patch-id" ? "same changed lines" : "";
-        if (e.how == "context") e.change = "only the context changed" + (e.change == "same changed lines" ? "" : "; " + e.change);
+        if (e.how == "context") e.change = "only the context changed" + (summary.empty() ? "" : "; " + summary);
+        else if (e.how == "patch-id") e.change = "same changed lines";
+        else e.change = summary;
         if (!e.old_subject.empty()) e.change += std::string(e.change.empty() ? "" : "; ") + "subject changed";
         if (o.full) e.interdiff = std::move(text);
       }

@@ -155,6 +155,7 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
     return std::tuple(r.e.reference || r.e.cf, r.e.hunks, r.estimate, r.e.subject);
   };
   std::sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) { return key(a) > key(b); });
+  std::vector<std::string> my_paths;  // with old paths, read when a huge candidate needs them
   constexpr std::size_t kConfirm = 8;
   std::size_t confirmed = 0;
   for (auto& r : ranked) {
@@ -172,15 +173,16 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
     // the files this patch touches; its size comes from the index.
     Similarity s;
     if (r.changed_lines > 20 * std::max(d.changed_lines, 50)) {
-      std::vector<std::string> paths;
-      paths_.bind(1, d.id);
-      while (paths_.step()) {
-        paths.push_back(paths_.text(0));
-        if (!paths_.is_null(1)) paths.push_back(paths_.text(1));
+      if (my_paths.empty()) {
+        paths_.bind(1, d.id);
+        while (paths_.step()) {
+          my_paths.push_back(paths_.text(0));
+          if (!paths_.is_null(1)) my_paths.push_back(paths_.text(1));
+        }
+        paths_.reset();
       }
-      paths_.reset();
       const LineSet& mine_lines = diffs_.lines(*self);
-      s = match::compare(mine_lines, diffs_.lines_in(*other, paths));
+      s = match::compare(mine_lines, diffs_.lines_in(*other, my_paths));
       double theirs = double(std::max(r.changed_lines, 1));
       s.in_second = std::min(1.0, double(s.common) / theirs);
       s.dice = 2.0 * double(s.common) / (double(mine_lines.lines.size()) + theirs);

@@ -13,8 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 json fix_json(const match::MissingFix& m) {
   json j;
   j["commit"] = m.commit;
@@ -37,10 +35,7 @@ json fix_json(const match::MissingFix& m) {
 }
 
 std::string summary_line(const match::FixesReport& r) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   std::string s = fmt::format("{} missing fix(es) ({} revert(s)), {} waived, {} unresolved reference(s), {} stale waiver(s)",
                               n("missing"), n("reverts"), n("waived"), n("unresolved"), n("stale_waivers"));
   if (r.summary.count("conflicting")) s += fmt::format("; {} do not apply cleanly", n("conflicting"));
@@ -125,10 +120,7 @@ std::string fixes_text(const match::FixesReport& r, bool color) {
 }
 
 std::string fixes_markdown(const match::FixesReport& r, const Links& links) {
-  auto cell = [&](const std::string& hex) {
-    std::string url = expand_url(links.commit_url, "commit", hex);
-    return url.empty() ? fmt::format("`{}`", short_id(hex)) : fmt::format("[`{}`]({})", short_id(hex), url);
-  };
+  auto cell = [&](const std::string& hex) { return markdown_commit(links, hex); };
   std::string out = fmt::format("**{}** against **{}**: {}\n\n", markdown_escape(r.branch_rev),
                                 markdown_escape(r.upstream_rev), summary_line(r));
   out += "| fix | subject | fixes | in branch as | depth | release | stable | applies |\n|---|---|---|---|---|---|---|---|\n";
@@ -155,19 +147,14 @@ std::string fixes_markdown(const match::FixesReport& r, const Links& links) {
 }
 
 std::string fixes_html(const match::FixesReport& r, const Links& links) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   std::vector<Card> cards = {{"missing fixes", n("missing"), "unposted"},
                              {"reverts", n("reverts"), "posted"},
                              {"waived", n("waived"), "upstream"},
                              {"unresolved references", n("unresolved"), "warn"},
                              {"stale waivers", n("stale_waivers"), "neutral"},
                              {"backports carried", r.carried_backports, "modified"}};
-  auto commit_link = [&](const std::string& hex) {
-    return link(expand_url(links.commit_url, "commit", hex), "<code>" + short_id(hex) + "</code>");
-  };
+  auto commit_link = [&](const std::string& hex) { return html_commit(links, hex); };
   std::string body =
       "<table>\n<thead><tr><th>fix</th><th>subject</th><th>fixes</th><th>in branch as</th><th>depth</th>"
       "<th>release</th><th>stable</th><th>applies</th></tr></thead>\n<tbody>\n";

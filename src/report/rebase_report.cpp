@@ -14,8 +14,6 @@ namespace {
 using nlohmann::json;
 
 std::string id_or_dash(const std::string& hex) { return hex.empty() ? std::string("-") : beaver::short_id(hex); }
-json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 std::string release_of(const match::RebaseEntry& e) {
   if (e.upstream.empty()) return {};
   auto& u = e.upstream.front();
@@ -23,10 +21,7 @@ std::string release_of(const match::RebaseEntry& e) {
 }
 
 std::string summary_line(const match::RebaseReport& r) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   return fmt::format("{} -> {} commits: {} kept, {} changed, {} merged upstream, {} dropped, {} added", n("old"),
                      n("new"), n("kept"), n("changed"), n("merged-upstream"), n("dropped"), n("added"));
 }
@@ -109,11 +104,7 @@ std::string rebase_text(const match::RebaseReport& r, bool color) {
 std::string rebase_markdown(const match::RebaseReport& r, const Links& links) {
   std::string out = fmt::format("**{}** → **{}** on **{}**: {}\n\n", markdown_escape(r.old_rev),
                                 markdown_escape(r.new_rev), markdown_escape(r.upstream_rev), summary_line(r));
-  auto cell = [&](const std::string& hex) {
-    if (hex.empty()) return std::string();
-    std::string url = expand_url(links.commit_url, "commit", hex);
-    return url.empty() ? fmt::format("`{}`", id_or_dash(hex)) : fmt::format("[`{}`]({})", id_or_dash(hex), url);
-  };
+  auto cell = [&](const std::string& hex) { return hex.empty() ? std::string() : markdown_commit(links, hex); };
   out += "| status | old | new | subject | detail |\n|---|---|---|---|---|\n";
   for (auto& e : r.entries) {
     std::string d = markdown_escape(detail(e));
@@ -125,17 +116,13 @@ std::string rebase_markdown(const match::RebaseReport& r, const Links& links) {
 }
 
 std::string rebase_html(const match::RebaseReport& r, const Links& links) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   std::vector<Card> cards = {{"old commits", n("old"), "neutral"},      {"new commits", n("new"), "neutral"},
                              {"kept", n("kept"), "upstream"},           {"changed", n("changed"), "modified"},
                              {"merged upstream", n("merged-upstream"), "posted"},
                              {"dropped", n("dropped"), "unposted"},     {"added", n("added"), "warn"}};
   auto commit_link = [&](const std::string& hex) {
-    if (hex.empty()) return std::string("<span class=\"muted\">—</span>");
-    return link(expand_url(links.commit_url, "commit", hex), "<code>" + short_id(hex) + "</code>");
+    return hex.empty() ? std::string("<span class=\"muted\">—</span>") : html_commit(links, hex);
   };
   std::string body =
       "<table>\n<thead><tr><th>old</th><th>new</th><th>status</th><th>subject</th><th>similarity</th><th>detail</th>"

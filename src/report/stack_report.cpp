@@ -13,8 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 json pairing_json(const match::Pairing& p) {
   return {{"commit", p.commit},           {"subject", p.subject},     {"how", p.how},
           {"similarity", p.similarity},   {"covered", p.covered},     {"contained", p.contained},
@@ -37,10 +35,7 @@ std::string posted_text(const match::Posting& p) {
 }
 
 std::string summary_line(const match::StackReport& r) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   return fmt::format("{} patches: {} upstream, {} upstream-modified, {} posted, {} unposted; {} with false claims",
                      n("total"), n("upstream"), n("upstream-modified"), n("posted"), n("unposted"), n("false_claims"));
 }
@@ -145,10 +140,7 @@ std::string stack_markdown(const match::StackReport& r, const Links& links) {
   std::string out = fmt::format("**{}** on **{}**: {}\n\n", markdown_escape(r.branch_rev), markdown_escape(r.upstream_rev),
                                 summary_line(r));
   out += "| commit | status | upstream | release | similarity | posted | subject |\n|---|---|---|---|---|---|---|\n";
-  auto commit_cell = [&](const std::string& hex) {
-    std::string url = expand_url(links.commit_url, "commit", hex);
-    return url.empty() ? fmt::format("`{}`", short_id(hex)) : fmt::format("[`{}`]({})", short_id(hex), url);
-  };
+  auto commit_cell = [&](const std::string& hex) { return markdown_commit(links, hex); };
   for (auto& e : r.entries) {
     std::string up, rel, sim, posted;
     if (!e.upstream.empty()) {
@@ -171,19 +163,14 @@ std::string stack_markdown(const match::StackReport& r, const Links& links) {
 }
 
 std::string stack_html(const match::StackReport& r, const Links& links) {
-  auto n = [&](const char* k) {
-    auto it = r.summary.find(k);
-    return it == r.summary.end() ? std::size_t(0) : it->second;
-  };
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
   std::vector<Card> cards = {{"patches", n("total"), "neutral"},
                              {"upstream", n("upstream"), "upstream"},
                              {"upstream-modified", n("upstream-modified"), "modified"},
                              {"posted", n("posted"), "posted"},
                              {"unposted", n("unposted"), "unposted"},
                              {"false claims", n("false_claims"), "warn"}};
-  auto commit_link = [&](const std::string& hex) {
-    return link(expand_url(links.commit_url, "commit", hex), "<code>" + short_id(hex) + "</code>");
-  };
+  auto commit_link = [&](const std::string& hex) { return html_commit(links, hex); };
   std::string body =
       "<table>\n<thead><tr><th>#</th><th>commit</th><th>subject</th><th>status</th><th>upstream</th><th>release</th>"
       "<th>similarity</th><th>posted</th><th>claims</th></tr></thead>\n<tbody>\n";

@@ -3,17 +3,13 @@
 #pragma once
 
 #include "match/stack.h"
+#include "report/common.h"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
 namespace beaver::report {
-
-struct Links {
-  std::string commit_url;  // template with {commit}
-  std::string mail_url;    // template with {message_id}
-};
 
 nlohmann::json stack_json(const match::StackReport& r);
 std::string stack_text(const match::StackReport& r, bool color);
