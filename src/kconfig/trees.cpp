@@ -3,6 +3,8 @@
 #include "util/error.h"
 #include "util/process.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -10,6 +12,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -71,6 +75,59 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
   if (r.exit_code != 0) throw Error("unpacking {}: tar failed: {}", tarball, r.err);
   std::ofstream(marker) << version << "\n";
   return tree;
+}
+
+namespace {
+
+// An exclusive flock on PATH for the life of the object.
+class FileLock {
+public:
+  explicit FileLock(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error("{}: {}", path, std::strerror(errno));
+    ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+private:
+  int fd_ = -1;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+std::string olddefconfig(const std::string& tree, const std::string& config_text, const std::string& arch,
+                         std::string* log) {
+  std::error_code ec;
+  const fs::path src = fs::weakly_canonical(tree, ec);
+  if (ec || !fs::exists(src / "Makefile") || !fs::exists(src / "scripts/kconfig"))
+    throw Error("{}: not a kernel source tree (no Makefile or scripts/kconfig)", tree);
+  // One build directory per tree and arch, named by a hash of the path.
+  const std::string key = fmt::format("{:016x}", std::hash<std::string>{}(src.string() + "\n" + arch));
+  const std::string objdir = cache_dir() + "/kbuild/" + src.filename().string() + "-" + key;
+  fs::create_directories(objdir, ec);
+  if (ec) throw Error("{}: cannot create: {}", objdir, ec.message());
+  FileLock lock(objdir + ".lock");
+  const std::string config = objdir + "/.config";
+  {
+    std::ofstream out(config, std::ios::binary | std::ios::trunc);
+    out << config_text;
+    if (!out) throw Error("{}: cannot write", config);
+  }
+  ProcessResult r = run_process({"make", "-s", "-C", src.string(), "O=" + objdir, "ARCH=" + arch, "olddefconfig"});
+  if (log) *log = r.err;
+  if (r.exit_code != 0)
+    throw Error("make olddefconfig in {} failed (exit {}):\n{}{}", src.string(), r.exit_code, r.out, r.err);
+  return read_file(config);
 }
 
 std::string debian_config(const std::string& version, const std::string& flavour, const std::string& usr_src) {

@@ -27,4 +27,13 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
 // "amd64_none_cloud-amd64"), decompressed. Throws beaver::Error when missing.
 std::string debian_config(const std::string& version, const std::string& flavour, const std::string& usr_src = "/usr/src");
 
+// The kernel's own `make ARCH=arch olddefconfig` on `config_text` in `tree`,
+// returning the .config it writes. The tree is not touched (O= points to a
+// build directory under cache_dir(), one per tree, kept so that the kconfig
+// tool is compiled once; a lock serialises callers). Throws beaver::Error
+// with make's output when it fails. `log`, when given, receives its stderr
+// (the kernel's warnings, such as unmet dependencies).
+std::string olddefconfig(const std::string& tree, const std::string& config_text, const std::string& arch = "x86_64",
+                         std::string* log = nullptr);
+
 }  // namespace beaver::kconfig
