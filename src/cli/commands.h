@@ -27,6 +27,7 @@ void setup_stack(CLI::App& app, Context& ctx);
 void setup_rebase_diff(CLI::App& app, Context& ctx);
 void setup_delta(CLI::App& app, Context& ctx);
 void setup_fixes(CLI::App& app, Context& ctx);
+void setup_config(CLI::App& app, Context& ctx);
 
 inline constexpr Command kCommands[] = {
     {"index", setup_index},
@@ -36,6 +37,7 @@ inline constexpr Command kCommands[] = {
     {"rebase-diff", setup_rebase_diff},
     {"delta", setup_delta},
     {"fixes", setup_fixes},
+    {"config", setup_config},
     {"demo", setup_demo},
 };
 
