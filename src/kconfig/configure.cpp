@@ -79,12 +79,12 @@ std::vector<Request> parse_requests(const std::vector<std::string>& enable, cons
       }
       return;
     }
-    if (!symbol_name(name)) {
-      throw Error("'{}': neither a profile ({}) nor a Kconfig symbol name", raw, profile_list());
-    }
-    if (std::none_of(name.begin(), name.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }) &&
-        std::any_of(name.begin(), name.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); }))
+    const bool has_upper =
+        std::any_of(name.begin(), name.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+    if (!has_upper && std::any_of(name.begin(), name.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); }))
       throw Error("'{}': no such profile (profiles: {}); Kconfig symbols are written in capitals", raw, profile_list());
+    if (!symbol_name(name))
+      throw Error("'{}': neither a profile ({}) nor a Kconfig symbol name", raw, profile_list());
     if (!on && !value.empty()) throw Error("'{}': --disable takes a name, not a value", raw);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     out.push_back({name, value, on, "", ""});
@@ -185,6 +185,10 @@ ConfigureReport configure(const ConfigureOptions& options) {
     std::string final_text;
     ev.load(input);
     const DotConfig model = ev.result();
+    if (round == 0)
+      for (const ConfigProblem& p : ev.problems())
+        if (p.line > 0)  // from the base (requests have no line)
+          rep.warnings.push_back(fmt::format("{}:{}: {}", options.base_name, p.line, p.what));
     if (options.model_only) {
       final_text = write_dotconfig(model);
     } else {
@@ -227,20 +231,18 @@ ConfigureReport configure(const ConfigureOptions& options) {
         res.status = stuck ? "ok" : !res.why.has_prompt ? "promptless" : "blocked";
         res.why.satisfied = stuck;
       } else {
-        res.why.symbol = r.symbol;
-        res.why.defined = true;
-        res.why.actual = res.actual;
+        res.why = explain(ev, r.symbol, Tri::Y);
         res.why.wanted = r.value;
+        res.why.actual = res.actual;
         const bool stuck = res.actual == r.value;
-        res.why.satisfied = stuck;
-        res.status = stuck ? "ok" : "blocked";
-        if (!stuck) {
-          res.why.reasons.push_back(
-              ev.visibility(*s) == Tri::N
-                  ? fmt::format("CONFIG_{} has no visible prompt here, so its default \"{}\" is used.", r.symbol, res.actual)
-                  : fmt::format("CONFIG_{}=\"{}\" is outside its range or invalid; the kernel kept \"{}\".", r.symbol,
-                                r.value, res.actual));
+        if (!stuck && res.why.satisfied) {
+          res.why.reasons.clear();
+          res.why.reasons.push_back(fmt::format("{}=\"{}\" is outside its range or invalid; the kernel kept \"{}\".",
+                                                r.symbol, r.value, res.actual));
+          res.why.fixable = false;
         }
+        res.why.satisfied = stuck;
+        res.status = stuck ? "ok" : !res.why.has_prompt ? "promptless" : "blocked";
       }
       if (res.status != "ok" && options.fix && res.why.fixable)
         for (const Assignment& a : res.why.fix) {

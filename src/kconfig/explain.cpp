@@ -138,6 +138,14 @@ public:
     return out;
   }
 
+  // Makes a prompt of `s` visible (cheapest prompt).
+  Plan visible(const Symbol& s) {
+    std::vector<Plan> options;
+    for (const Property& p : s.properties)
+      if (p.kind == PropertyKind::Prompt) options.push_back(need_each(ev_.condition(p), Tri::M, s.name));
+    return cheapest(std::move(options), fmt::format("{} has no prompt", s.name));
+  }
+
 private:
   // need() for each failing conjunct of a prompt's condition, each with the
   // term as the reason: "INTEL_TDX_HOST depends on !KEXEC_CORE".
@@ -229,12 +237,16 @@ private:
     return out;
   }
 
+  // The plan with the fewest changes; when none works, every reason why
+  // (or `none` when there was no way to try).
   static Plan cheapest(std::vector<Plan> options, const std::string& none) {
     Plan best = Plan::fail(none);
     for (Plan& p : options)
       if (p.cost() < best.cost()) best = std::move(p);
-    if (!best.ok)
+    if (!best.ok && !options.empty()) {
+      best.stuck.clear();
       for (const Plan& p : options) best.stuck.insert(best.stuck.end(), p.stuck.begin(), p.stuck.end());
+    }
     return best;
   }
 
@@ -311,8 +323,30 @@ Explanation explain(Evaluator& ev, std::string_view name, Tri wanted) {
   const Tri cur = ev.tri(*s);
   x.actual = ev.value(*s);
   if (!boolish) {
-    x.reasons.push_back(fmt::format("{} is a {} symbol (value \"{}\").", name, to_string(s->type), x.actual));
-    x.satisfied = true;
+    // A value symbol takes a user value only when a prompt is visible.
+    x.satisfied = ev.visibility(*s) != Tri::N;
+    if (x.satisfied || !x.has_prompt) {
+      x.reasons.push_back(fmt::format("{} is a {} symbol{}; its value is \"{}\".", name, to_string(s->type),
+                                      x.has_prompt ? "" : " without a prompt", x.actual));
+      x.satisfied = x.satisfied || !x.has_prompt;
+      return x;
+    }
+    for (const Property& p : s->properties) {
+      if (p.kind != PropertyKind::Prompt) continue;
+      auto terms = failing_terms(ev, ev.condition(p), Tri::M);
+      if (!terms.empty())
+        x.reasons.push_back(fmt::format("{}{} cannot be set, so its default \"{}\" is used: its prompt needs {}.", name,
+                                        where(*s), x.actual, fmt::join(terms, " and ")));
+    }
+    Planner planner(ev);
+    Plan plan = planner.visible(*s);
+    if (plan.ok) {
+      x.fixable = true;
+      for (Assignment& a : plan.changes) x.blockers.push_back(a.symbol + "=" + ev.value(*ev.kconfig().find(a.symbol)));
+      x.fix = std::move(plan.changes);
+    } else {
+      x.blockers = plan.stuck;
+    }
     return x;
   }
   // A bool asked for m counts as y.
