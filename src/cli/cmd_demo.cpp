@@ -2,6 +2,7 @@
 // runs beaver on it, printing each command as a user would type it.
 #include "cli/commands.h"
 #include "demo/demo.h"
+#include "kconfig/trees.h"
 #include "util/error.h"
 #include "util/process.h"
 #include "util/term.h"
@@ -115,6 +116,24 @@ void setup_demo(CLI::App& app, Context& ctx) {
                                         "html", "-o", "stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");
     fmt::print("wrote {}/stack.html\n", d.dir);
+    // beaver config on Debian's real kernel tree and configs (./dev installs them).
+    const auto versions = kconfig::installed_source_versions();
+    const bool have612 = std::find(versions.begin(), versions.end(), "6.12") != versions.end() &&
+                         std::filesystem::exists("/usr/src/linux-config-6.12");
+    if (have612) {
+      step("Configure an SNP guest kernel from Debian's 6.12 cloud config, through make olddefconfig",
+           {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12:cloud-amd64", "--enable", "snp-guest", "-o",
+            "snp-guest.config"},
+           d.dir, color);
+      step("A TDX host from Debian's 6.12 config: what did not stick, and why",
+           {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12", "--enable", "tdx-host"}, d.dir, color);
+      step("... and with --fix: the changes it makes, and the proof they worked",
+           {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12", "--enable", "tdx-host", "--fix", "-o",
+            "tdx-host.config", "--allow-partial"},
+           d.dir, color);
+    } else {
+      fmt::print("\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+    }
     fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });

@@ -19,6 +19,28 @@ grep -q "3 -> 2 commits: 1 kept, 0 changed, 1 merged upstream, 1 dropped, 1 adde
 grep -q "^-+.if (WARN_ON_ONCE(size > 8))" <<<"$out" || fail "delta"
 grep -q "</html>" "$tmp/demo/stack.html" || fail "html report"
 grep -q "fix .* virt: sev-guest: Return -EBUSY when throttled .*stable 6.8.x.*applies" <<<"$out" || fail "fixes"
+# beaver config on Debian's trees (installed by ./dev).
+if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]; then
+  grep -q "4 requested: 4 ok, 0 blocked, 0 unknown, 0 promptless" <<<"$out" || fail "snp-guest config"
+  grep -q 'INTEL_TDX_HOST (arch/x86/Kconfig:[0-9]*) cannot be set: its prompt needs `!KEXEC_CORE`' <<<"$out" || fail "tdx-host explanation"
+  grep -q "CONFIG_KEXEC: y -> n" <<<"$out" || fail "tdx-host --fix change"
+  grep -q "^CONFIG_INTEL_TDX_HOST=y" "$tmp/demo/tdx-host.config" || fail "tdx-host.config"
+  grep -q "^CONFIG_SEV_GUEST=m" "$tmp/demo/snp-guest.config" || fail "snp-guest.config"
+  set +e
+  "$beaver" config --tree debian:6.12 --base debian:6.12 --enable tdx-host --format json > "$tmp/c.json"; rc=$?
+  set -e
+  [ "$rc" = 1 ] || fail "config with a blocked request gave exit $rc"
+  grep -q '"status": "blocked"' "$tmp/c.json" || fail "config json status"
+  grep -q '"blockers": \[' "$tmp/c.json" || fail "config json blockers"
+  "$beaver" config --tree debian:6.12 --base debian:6.12 --enable tdx-host --allow-partial >/dev/null || fail "--allow-partial"
+  set +e
+  "$beaver" config --tree debian:6.12 --base "$tmp/no-such.config" --enable KVM 2>"$tmp/err"; rc=$?
+  set -e
+  [ "$rc" = 2 ] || fail "config with a missing base gave exit $rc"
+  grep -q "no-such.config: cannot read the base config (no such file)" "$tmp/err" || fail "missing base message"
+  "$beaver" config explain SEV_GUEST --want m --tree debian:6.12 --config "$tmp/demo/snp-guest.config" | grep -q "CONFIG_SEV_GUEST = m" \
+    || fail "config explain"
+fi
 # The repository is kept and usable.
 cd "$tmp/demo"
 "$beaver" index | grep -q . || true
