@@ -243,6 +243,15 @@ TEST(KconfigConfigure, TdxHostOnDebian612IsBlockedByKexecAndFixed) {
     for (const char* f : {"symbol", "requested", "actual", "status", "blockers", "explanation"})
       EXPECT_TRUE(e.contains(f)) << f;
   EXPECT_EQ(j["summary"]["changes"], 2);
+  // The other faces say the same.
+  const std::string md = report::config_markdown(r);
+  EXPECT_NE(md.find("| blocked | `CONFIG_INTEL_TDX_HOST` | y | n | tdx-host |"), std::string::npos) << md;
+  const std::string html = report::config_html(fixed);
+  EXPECT_NE(html.find("<span class=\"badge upstream\">ok</span></td><td><code>CONFIG_INTEL_TDX_HOST</code>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<h2>Changed by --fix</h2>"), std::string::npos);
+  EXPECT_NE(report::config_text(r, false).find("4 requested: 2 ok, 1 blocked, 1 unknown, 0 promptless"),
+            std::string::npos);
   EXPECT_NE(fixed.fragment().find("CONFIG_INTEL_TDX_HOST=y\n"), std::string::npos);
   EXPECT_NE(fixed.fragment().find("# CONFIG_KVM_INTEL_TDX is not in this tree\n"), std::string::npos);
 }
