@@ -186,11 +186,6 @@ TEST(KconfigRequests, ProfilesSymbolsAndMistakes) {
 
 // --- Debian's real trees, with the kernel's make olddefconfig -----------------
 
-bool have(const std::string& v) {
-  auto i = installed_source_versions();
-  return std::find(i.begin(), i.end(), v) != i.end();
-}
-
 const RequestResult& result_for(const ConfigureReport& r, const std::string& sym) {
   for (const RequestResult& x : r.results)
     if (x.request.symbol == sym) return x;
@@ -198,7 +193,7 @@ const RequestResult& result_for(const ConfigureReport& r, const std::string& sym
 }
 
 TEST(KconfigConfigure, TdxHostOnDebian612IsBlockedByKexecAndFixed) {
-  if (!have("6.12")) GTEST_SKIP() << "install linux-source-6.12 and linux-config-6.12";
+  if (!source_installed("6.12")) GTEST_SKIP() << "install linux-source-6.12 and linux-config-6.12";
   ConfigureOptions o;
   o.tree = resolve_tree("debian:6.12");
   o.base_text = read_base("debian:6.12", o.base_name);
@@ -257,7 +252,7 @@ TEST(KconfigConfigure, TdxHostOnDebian612IsBlockedByKexecAndFixed) {
 }
 
 TEST(KconfigConfigure, SnpGuestOnDebian61AndTheModelAgreesWithMake) {
-  if (!have("6.1")) GTEST_SKIP() << "install linux-source-6.1 and linux-config-6.1";
+  if (!source_installed("6.1")) GTEST_SKIP() << "install linux-source-6.1 and linux-config-6.1";
   ConfigureOptions o;
   o.tree = resolve_tree("debian:6.1");
   o.base_text = read_base("debian:6.1:cloud-amd64", o.base_name);
@@ -303,7 +298,7 @@ TEST(KconfigConfigure, BadInputIsNamed) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "/tmp: not a kernel source tree (no Kconfig file)");
   }
-  if (!have("6.12")) return;
+  if (!source_installed("6.12")) return;
   ConfigureOptions o;
   o.tree = resolve_tree("debian:6.12");
   o.base_name = "garbage.txt";

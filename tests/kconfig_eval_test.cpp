@@ -19,11 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool have_version(const std::string& v) {
-  auto installed = installed_source_versions();
-  return std::find(installed.begin(), installed.end(), v) != installed.end();
-}
-
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -97,7 +92,7 @@ std::string diff(const std::map<std::string, std::string>& want, const std::map<
 void same_as_kernel(const std::string& kconfig, const std::string& config) {
   for (auto [version, gen] : {std::pair{std::string("6.1"), Generation::Classic},
                               std::pair{std::string("6.12"), Generation::Modern}}) {
-    if (!have_version(version)) continue;
+    if (!source_installed(version)) continue;
     auto want = as_map(read_dotconfig(real_conf(version, kconfig, config)));
     auto got = ours(kconfig, config, gen);
     EXPECT_EQ(got, want) << "kconfig " << version << " differs:\n" << diff(want, got) << "for\n" << kconfig;
@@ -107,7 +102,7 @@ void same_as_kernel(const std::string& kconfig, const std::string& config) {
 class KconfigEval : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (!have_version("6.1") && !have_version("6.12"))
+    if (!source_installed("6.1") && !source_installed("6.12"))
       GTEST_SKIP() << "install linux-source-6.1 or linux-source-6.12 (the kernel's conf is the reference)";
   }
 };
@@ -224,7 +219,7 @@ std::string variant(const std::string& base, const std::string& kind) {
 
 void same_as_olddefconfig(const std::string& version, const std::string& flavour,
                           std::initializer_list<const char*> kinds) {
-  if (!have_version(version)) GTEST_SKIP() << "install linux-source-" << version;
+  if (!source_installed(version)) GTEST_SKIP() << "install linux-source-" << version;
   const std::string tree = unpacked_tree(version);
   const std::string base = debian_config(version, flavour);
   ParseOptions o;

@@ -683,8 +683,7 @@ std::string real_tree(const char* var) {
   const char* dir = std::getenv(var);
   if (dir && *dir) return std::filesystem::exists(std::filesystem::path(dir) / "Kconfig") ? dir : "";
   std::string version = std::string(var) == "BEAVER_KSRC_6_1" ? "6.1" : "6.12";
-  auto installed = installed_source_versions();
-  if (std::find(installed.begin(), installed.end(), version) == installed.end()) return "";
+  if (!source_installed(version)) return "";
   return unpacked_tree(version);
 }
 

@@ -97,8 +97,7 @@ void setup_config(CLI::App& app, Context& ctx) {
     kconfig::DotConfig cfg = kconfig::read_dotconfig(text);
     for (const auto& p : cfg.problems) fmt::print(stderr, "warning: {}:{}: {}\n", config_name, p.line, p.what);
     ev.load(cfg);
-    const kconfig::Tri want = o->want == "y" ? kconfig::Tri::Y : o->want == "m" ? kconfig::Tri::M : kconfig::Tri::N;
-    kconfig::Explanation x = kconfig::explain(ev, name, want);
+    kconfig::Explanation x = kconfig::explain(ev, name, kconfig::tri_from(o->want));
     if (o->format == "json")
       write_output("", json_text(report::explanation_json(x)) + "\n");
     else

@@ -117,9 +117,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");
     fmt::print("wrote {}/stack.html\n", d.dir);
     // beaver config on Debian's real kernel tree and configs (./dev installs them).
-    const auto versions = kconfig::installed_source_versions();
-    const bool have612 = std::find(versions.begin(), versions.end(), "6.12") != versions.end() &&
-                         std::filesystem::exists("/usr/src/linux-config-6.12");
+    const bool have612 = kconfig::source_installed("6.12") && std::filesystem::exists("/usr/src/linux-config-6.12");
     if (have612) {
       step("Configure an SNP guest kernel from Debian's 6.12 cloud config, through make olddefconfig",
            {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12:cloud-amd64", "--enable", "snp-guest", "-o",

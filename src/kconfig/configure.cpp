@@ -25,14 +25,18 @@ bool symbol_name(std::string_view s) {
   });
 }
 
-bool boolish(const Symbol* s) { return s && (s->type == SymbolType::Bool || s->type == SymbolType::Tristate); }
-
-Tri tri_of(const std::string& v) { return v == "y" ? Tri::Y : v == "m" ? Tri::M : Tri::N; }
+bool boolish(const Symbol* s) { return s && is_boolish(s->type); }
 
 std::string profile_list() {
   std::vector<std::string> names;
   for (const Profile& p : builtin_catalog()) names.push_back(p.name);
   return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// A symbol's value in a written .config: an unwritten bool/tristate is n.
+std::string written_value(const DotConfig& cfg, const Symbol* s, const std::string& name) {
+  std::string v = cfg.get(name);
+  return v.empty() && boolish(s) ? "n" : v;
 }
 
 void note(bool on, const std::string& what) {
@@ -206,8 +210,7 @@ ConfigureReport configure(const ConfigureOptions& options) {
       res.request = r;
       res.requested = r.value;
       const Symbol* s = kconfig.find(r.symbol);
-      res.actual = final_cfg.get(r.symbol);
-      if (res.actual.empty() && boolish(s)) res.actual = "n";
+      res.actual = written_value(final_cfg, s, r.symbol);
       if (!s || !s->defined()) {
         res.status = "unknown";
         res.why = explain(ev, r.symbol, Tri::Y);
@@ -218,16 +221,16 @@ ConfigureReport configure(const ConfigureOptions& options) {
         continue;
       }
       // The model must agree with the kernel on every requested symbol.
-      const std::string predicted = model.get(r.symbol).empty() && boolish(s) ? "n" : model.get(r.symbol);
+      const std::string predicted = written_value(model, s, r.symbol);
       if (!options.model_only && predicted != res.actual)
         rep.warnings.push_back(fmt::format("the Kconfig model predicted CONFIG_{}={} but make olddefconfig gave {}; "
                                            "the explanation may be wrong (please report this)",
                                            r.symbol, predicted, res.actual));
       if (boolish(s)) {
-        const Tri want = r.enable ? tri_of(r.value) : Tri::N;
+        const Tri want = r.enable ? tri_from(r.value) : Tri::N;
         res.why = explain(ev, r.symbol, want);
         res.why.actual = res.actual;
-        const bool stuck = r.enable ? tri_of(res.actual) >= want : res.actual == "n";
+        const bool stuck = r.enable ? tri_from(res.actual) >= want : res.actual == "n";
         res.status = stuck ? "ok" : !res.why.has_prompt ? "promptless" : "blocked";
         res.why.satisfied = stuck;
       } else {

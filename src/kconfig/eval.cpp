@@ -14,6 +14,8 @@ namespace beaver::kconfig {
 
 char to_char(Tri t) { return t == Tri::Y ? 'y' : t == Tri::M ? 'm' : 'n'; }
 
+Tri tri_from(std::string_view text) { return text == "y" ? Tri::Y : text == "m" ? Tri::M : Tri::N; }
+
 namespace {
 
 // "6.12.57" → 612; 0 when unknown.
@@ -27,7 +29,8 @@ int version_number(std::string_view v) {
   return major * 100 + minor;
 }
 
-bool boolish(SymbolType t) { return t == SymbolType::Bool || t == SymbolType::Tristate; }
+// The base an int (10) or hex (16) value is written in; 0 for other types.
+int number_base(SymbolType t) { return t == SymbolType::Int ? 10 : t == SymbolType::Hex ? 16 : 0; }
 
 // sym_string_valid
 bool string_valid(SymbolType type, const std::string& s) {
@@ -60,7 +63,7 @@ bool string_valid(SymbolType type, const std::string& s) {
 // expr_parse_string: the number a comparison operand stands for.
 enum class Kind { String, Signed, Unsigned };
 Kind parse_number(const std::string& str, SymbolType type, long long& s, unsigned long long& u) {
-  if (boolish(type)) {
+  if (is_boolish(type)) {
     s = str == "n" ? 0 : str == "m" ? 1 : str == "y" ? 2 : -1;
     return Kind::Signed;
   }
@@ -112,7 +115,7 @@ struct Evaluator::State {
   const Symbol* choice = nullptr;          // member of
   std::vector<const Symbol*> members;      // a choice: in menu order
   std::vector<const Symbol*> priority;     // a choice: choice_members (Modern)
-  std::vector<Reverse> selectors, impliers;
+  std::vector<Reverse> selectors;
 };
 
 Evaluator::State& Evaluator::st(const Symbol& sym) { return states_[ids_.at(&sym)]; }
@@ -274,7 +277,6 @@ void Evaluator::finalize() {
             target.selectors.push_back({sym, &p});
           } else {
             target.imp_expr = or_(target.imp_expr, term);
-            target.impliers.push_back({sym, &p});
           }
         }
       }
@@ -294,21 +296,26 @@ void Evaluator::finalize() {
   // definitions' dependencies (or_ does the same).
 }
 
-bool Evaluator::is_boolish(const Symbol& sym) const { return boolish(sym.type); }
-
 SymbolType Evaluator::effective_type(const Symbol& sym) const {
   if (sym.type == SymbolType::Tristate && modules_val_ == Tri::N) return SymbolType::Bool;
   return sym.type;
 }
 
-const Property* Evaluator::default_prop(const Symbol& sym) {
-  for (const Property& p : sym.properties) {
-    if (p.kind != PropertyKind::Default) continue;
-    if (eval(condition(p)) != Tri::N) return &p;
-  }
+// sym_get_default_prop, sym_get_range_prop: the first property of `kind`
+// whose condition is not n.
+const Property* Evaluator::active_prop(const Symbol& sym, PropertyKind kind) {
+  for (const Property& p : sym.properties)
+    if (p.kind == kind && eval(condition(p)) != Tri::N) return &p;
   return nullptr;
 }
 
+// sym_get_range_val: a bound in the base of its own type (int 10, hex 16),
+// else in the base of the symbol it bounds.
+long long Evaluator::range_bound(const Expr* leaf, int base) {
+  if (leaf->kind == ExprKind::Symbol && leaf->symbol && number_base(leaf->symbol->type))
+    base = number_base(leaf->symbol->type);
+  return std::strtoll(text_of(leaf).c_str(), nullptr, base);
+}
 void Evaluator::calc_visibility(const Symbol& sym) {
   State& s = st(sym);
   const Symbol* choice_sym = generation_ == Generation::Classic ? s.choice : nullptr;
@@ -396,31 +403,16 @@ void Evaluator::calc_choice_modern(const Symbol& choice) {
 
 // sym_validate_range
 void Evaluator::validate_range(const Symbol& sym) {
-  int base = 0;
-  if (sym.type == SymbolType::Int) base = 10;
-  else if (sym.type == SymbolType::Hex) base = 16;
-  else return;
-  const Property* range = nullptr;
-  for (const Property& p : sym.properties)
-    if (p.kind == PropertyKind::Range && eval(condition(p)) != Tri::N) {
-      range = &p;
-      break;
-    }
+  const int base = number_base(sym.type);
+  if (!base) return;
+  const Property* range = active_prop(sym, PropertyKind::Range);
   if (!range || !range->expr || !range->expr2) return;
   State& s = st(sym);
   const long long val = std::strtoll(s.val.c_str(), nullptr, base);
-  auto range_val = [&](const Expr* leaf) {
-    int b = base;
-    if (leaf->kind == ExprKind::Symbol && ids_.count(leaf->symbol)) {
-      if (leaf->symbol->type == SymbolType::Int) b = 10;
-      if (leaf->symbol->type == SymbolType::Hex) b = 16;
-    }
-    return std::strtoll(text_of(leaf).c_str(), nullptr, b);
-  };
   const Expr* bound = range->expr;
-  if (val >= range_val(bound)) {
+  if (val >= range_bound(bound, base)) {
     bound = range->expr2;
-    if (val <= range_val(bound)) return;
+    if (val <= range_bound(bound, base)) return;
   }
   s.val = text_of(bound);
 }
@@ -451,7 +443,7 @@ void Evaluator::calc(const Symbol& sym) {
   s.val = newval;
 
   const SymbolType type = effective_type(sym);
-  if (type == SymbolType::Bool || type == SymbolType::Tristate) {
+  if (is_boolish(type)) {
     if (classic && s.choice && s.visible == Tri::Y) {
       newtri = st(*s.choice).chosen == &sym ? Tri::Y : Tri::N;
     } else if (!classic && s.choice) {
@@ -466,7 +458,7 @@ void Evaluator::calc(const Symbol& sym) {
       if (!user) {
         if (s.rev != Tri::N) s.write = true;
         if (!sym.is_choice) {
-          if (const Property* p = default_prop(sym)) {
+          if (const Property* p = active_prop(sym, PropertyKind::Default)) {
             newtri = tri_and(eval(p->expr), eval(condition(*p)));
             if (newtri != Tri::N) s.write = true;
           }
@@ -483,7 +475,7 @@ void Evaluator::calc(const Symbol& sym) {
   } else {
     if (s.visible != Tri::N && s.has_user) {
       newval = s.user_val;
-    } else if (const Property* p = default_prop(sym)) {
+    } else if (const Property* p = active_prop(sym, PropertyKind::Default)) {
       if (p->expr && (p->expr->kind == ExprKind::Symbol || p->expr->kind == ExprKind::Const)) {
         s.write = true;
         // ds->curr.val: a bool/tristate symbol's text stays "n" (the kernel
@@ -524,7 +516,7 @@ Tri Evaluator::eval(const Expr* e) {
     }
     case ExprKind::Const:
       if (e->const_kind != ConstKind::Tristate) return Tri::N;
-      return e->text == "y" ? Tri::Y : e->text == "m" ? Tri::M : Tri::N;
+      return tri_from(e->text);
     case ExprKind::Not: return tri_not(eval(e->left));
     case ExprKind::And: {
       const Tri l = eval(e->left);
@@ -577,35 +569,20 @@ Tri Evaluator::eval(const Expr* e) {
 
 std::string Evaluator::text_of(const Expr* leaf) {
   if (leaf->kind == ExprKind::Symbol) {
-    auto it = ids_.find(leaf->symbol);
-    if (it == ids_.end()) return std::string(leaf->text);
-    calc(*leaf->symbol);
-    const State& s = states_[it->second];
-    if (boolish(leaf->symbol->type)) return std::string(1, to_char(s.tri));
-    return s.val;
+    if (!ids_.count(leaf->symbol)) return std::string(leaf->text);
+    return value(*leaf->symbol);
   }
   return std::string(leaf->text);
 }
 
 bool Evaluator::within_range(const Symbol& sym, const std::string& text) {
   if (!string_valid(sym.type, text)) return false;
-  if (sym.type != SymbolType::Int && sym.type != SymbolType::Hex) return true;
-  const int base = sym.type == SymbolType::Int ? 10 : 16;
-  for (const Property& p : sym.properties) {
-    if (p.kind != PropertyKind::Range || eval(condition(p)) == Tri::N) continue;
-    if (!p.expr || !p.expr2) return true;
-    auto bound = [&](const Expr* leaf) {
-      int b = base;
-      if (leaf->kind == ExprKind::Symbol && leaf->symbol) {
-        if (leaf->symbol->type == SymbolType::Int) b = 10;
-        if (leaf->symbol->type == SymbolType::Hex) b = 16;
-      }
-      return std::strtoll(text_of(leaf).c_str(), nullptr, b);
-    };
-    const long long v = std::strtoll(text.c_str(), nullptr, base);
-    return v >= bound(p.expr) && v <= bound(p.expr2);
-  }
-  return true;
+  const int base = number_base(sym.type);
+  if (!base) return true;
+  const Property* range = active_prop(sym, PropertyKind::Range);
+  if (!range || !range->expr || !range->expr2) return true;
+  const long long v = std::strtoll(text.c_str(), nullptr, base);
+  return v >= range_bound(range->expr, base) && v <= range_bound(range->expr2, base);
 }
 
 void Evaluator::invalidate_all() {
@@ -704,7 +681,7 @@ void Evaluator::load(const DotConfig& config) {
     if (sym.is_choice) continue;
     const State& s = st(sym);
     if (s.has_user && s.write) {
-      if (boolish(sym.type) ? s.user_tri == s.tri : s.user_val == s.val) continue;
+      if (is_boolish(sym.type) ? s.user_tri == s.tri : s.user_val == s.val) continue;
     } else if (!s.has_user && !s.write) {
       continue;
     }
@@ -735,7 +712,7 @@ DotConfig Evaluator::result() {
     State& s = st(*sym);
     if (!s.write || sym->type == SymbolType::Unknown) continue;
     ConfigEntry e;
-    if (boolish(sym->type)) {
+    if (is_boolish(sym->type)) {
       e.value = std::string(1, to_char(s.tri));
     } else {
       e.value = s.val;
@@ -756,47 +733,26 @@ Tri Evaluator::tri(const Symbol& sym) {
 std::string Evaluator::value(const Symbol& sym) {
   calc(sym);
   const State& s = st(sym);
-  if (boolish(sym.type)) return std::string(1, to_char(s.tri));
+  if (is_boolish(sym.type)) return std::string(1, to_char(s.tri));
   return s.val;
 }
 
-bool Evaluator::written(const Symbol& sym) {
-  calc(sym);
-  return st(sym).write;
-}
 
 Tri Evaluator::visibility(const Symbol& sym) {
   calc(sym);
   return st(sym).visible;
 }
-Tri Evaluator::direct_dependency(const Symbol& sym) {
-  calc(sym);
-  return st(sym).dir;
-}
 Tri Evaluator::reverse_dependency(const Symbol& sym) {
   calc(sym);
   return st(sym).rev;
 }
-Tri Evaluator::implied_by(const Symbol& sym) {
-  calc(sym);
-  return st(sym).imp;
-}
-bool Evaluator::has_user_value(const Symbol& sym) const { return st(sym).has_user; }
-std::string Evaluator::user_value(const Symbol& sym) const {
-  const State& s = st(sym);
-  if (!s.has_user) return "";
-  return boolish(sym.type) ? std::string(1, to_char(s.user_tri)) : s.user_val;
-}
 
 const Expr* Evaluator::direct_dependency_expr(const Symbol& sym) const { return st(sym).dir_expr; }
-const Expr* Evaluator::reverse_dependency_expr(const Symbol& sym) const { return st(sym).rev_expr; }
-const Expr* Evaluator::implied_expr(const Symbol& sym) const { return st(sym).imp_expr; }
 const Expr* Evaluator::condition(const Property& prop) const {
   auto it = conditions_.find(&prop);
   return it == conditions_.end() ? nullptr : it->second;
 }
 const Symbol* Evaluator::choice_of(const Symbol& sym) const { return st(sym).choice; }
-const std::vector<const Symbol*>& Evaluator::members(const Symbol& choice) const { return st(choice).members; }
 const Symbol* Evaluator::chosen(const Symbol& choice) {
   if (generation_ == Generation::Classic) {
     calc(choice);
@@ -809,6 +765,5 @@ const Symbol* Evaluator::chosen(const Symbol& choice) {
   return nullptr;
 }
 const std::vector<Evaluator::Reverse>& Evaluator::selected_by(const Symbol& sym) const { return st(sym).selectors; }
-const std::vector<Evaluator::Reverse>& Evaluator::implied_by_list(const Symbol& sym) const { return st(sym).impliers; }
 
 }  // namespace beaver::kconfig

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +33,10 @@ inline Tri tri_and(Tri a, Tri b) { return a < b ? a : b; }
 inline Tri tri_or(Tri a, Tri b) { return a > b ? a : b; }
 inline Tri tri_not(Tri a) { return static_cast<Tri>(2 - static_cast<int>(a)); }
 char to_char(Tri t);  // 'n', 'm', 'y'
+// "y" → Y, "m" → M, anything else → N (how conf reads a tristate value).
+Tri tri_from(std::string_view text);
+// A bool or tristate symbol type (the ones with a Tri value).
+inline bool is_boolish(SymbolType t) { return t == SymbolType::Bool || t == SymbolType::Tristate; }
 
 enum class Generation {
   Classic,  // scripts/kconfig before 6.11 (6.1): choice symbols with values
@@ -64,13 +69,8 @@ public:
   // Values after load().
   Tri tri(const Symbol& sym);
   std::string value(const Symbol& sym);  // "y"/"m"/"n" for bool/tristate, else the text
-  bool written(const Symbol& sym);       // would `olddefconfig` write it
   Tri visibility(const Symbol& sym);     // best prompt visibility (0 when no prompt)
-  Tri direct_dependency(const Symbol& sym);
   Tri reverse_dependency(const Symbol& sym);  // from `select`
-  Tri implied_by(const Symbol& sym);          // from `imply`
-  bool has_user_value(const Symbol& sym) const;
-  std::string user_value(const Symbol& sym) const;  // "" when none
   // Evaluates a finalized or a parsed expression (nullptr is y).
   Tri eval(const Expr* e);
   // For comparisons: the symbol's value as text (an undefined symbol's is its name).
@@ -78,24 +78,19 @@ public:
 
   // The finalized expressions (nullptr means y).
   const Expr* direct_dependency_expr(const Symbol& sym) const;  // OR of every definition's dependencies
-  const Expr* reverse_dependency_expr(const Symbol& sym) const;  // OR of SELECTOR && cond
-  const Expr* implied_expr(const Symbol& sym) const;
   // A property's finalized condition (its definition's dependencies, its own
   // `if`, and for prompts the enclosing `visible if`).
   const Expr* condition(const Property& prop) const;
   // The choice a symbol is a member of (its Symbol), or nullptr.
   const Symbol* choice_of(const Symbol& sym) const;
-  // The members of a choice, in menu order.
-  const std::vector<const Symbol*>& members(const Symbol& choice) const;
   // The chosen member of a choice (after load()), or nullptr.
   const Symbol* chosen(const Symbol& choice);
-  // Every symbol that selects (or implies) `sym`, with the condition.
+  // Every symbol that selects `sym`, with the `select` property.
   struct Reverse {
     const Symbol* from = nullptr;
     const Property* prop = nullptr;
   };
   const std::vector<Reverse>& selected_by(const Symbol& sym) const;
-  const std::vector<Reverse>& implied_by_list(const Symbol& sym) const;
 
   // Problems found by load(): "line N: ..." for values the kernel ignores.
   const std::vector<ConfigProblem>& problems() const { return problems_; }
@@ -116,9 +111,9 @@ private:
   const Symbol* calc_choice_classic(const Symbol& choice);
   void calc_choice_modern(const Symbol& choice);
   const Symbol* choice_default(const Symbol& choice);
-  const Property* default_prop(const Symbol& sym);
+  const Property* active_prop(const Symbol& sym, PropertyKind kind);
+  long long range_bound(const Expr* leaf, int base);
   void validate_range(const Symbol& sym);
-  bool is_boolish(const Symbol& sym) const;  // type bool/tristate (sym_get_type)
   SymbolType effective_type(const Symbol& sym) const;
   bool within_range(const Symbol& sym, const std::string& text);
   void invalidate_all();

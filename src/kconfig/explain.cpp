@@ -31,6 +31,11 @@ void flatten(const Expr* e, ExprKind kind, std::vector<const Expr*>& out) {
   }
 }
 
+bool has_prompt(const Symbol& s) {
+  return std::any_of(s.properties.begin(), s.properties.end(),
+                     [](const Property& p) { return p.kind == PropertyKind::Prompt; });
+}
+
 struct Plan {
   bool ok = true;
   std::vector<Assignment> changes;
@@ -104,8 +109,8 @@ public:
         const Expr* c = s == e->left ? e->right : e->left;
         if (s->kind == ExprKind::Symbol && c->kind == ExprKind::Const && c->const_kind == ConstKind::Tristate &&
             s->symbol && s->symbol->defined() &&
-            (s->symbol->type == SymbolType::Bool || s->symbol->type == SymbolType::Tristate)) {
-          const Tri cv = c->text == "y" ? Tri::Y : c->text == "m" ? Tri::M : Tri::N;
+            is_boolish(s->symbol->type)) {
+          const Tri cv = tri_from(c->text);
           const bool want_equal = (e->kind == ExprKind::Equal) == (level != Tri::N);
           Tri target = want_equal ? cv : (cv == Tri::N ? Tri::Y : Tri::N);
           return set(*s->symbol, target, because, /*exact=*/want_equal);
@@ -156,11 +161,6 @@ private:
     for (const Expr* t : terms)
       if (!meets(ev_.eval(t), level)) out.merge(need(t, level, fmt::format("{} depends on {}", owner, to_string(t))));
     return out;
-  }
-
-  bool has_prompt(const Symbol& s) const {
-    return std::any_of(s.properties.begin(), s.properties.end(),
-                       [](const Property& p) { return p.kind == PropertyKind::Prompt; });
   }
 
   Plan raise(const Symbol& s, Tri level, const std::string& because) {
@@ -291,6 +291,33 @@ std::vector<std::string> failing_terms(Evaluator& ev, const Expr* cond, Tri leve
   return out;
 }
 
+// For each prompt of `s` whose condition fails at `level`: its failing terms, joined.
+std::vector<std::string> prompt_needs(Evaluator& ev, const Symbol& s, Tri level) {
+  std::vector<std::string> out;
+  for (const Property& p : s.properties) {
+    if (p.kind != PropertyKind::Prompt) continue;
+    auto terms = failing_terms(ev, ev.condition(p), level);
+    if (!terms.empty()) out.push_back(fmt::format("{}", fmt::join(terms, " and ")));
+  }
+  return out;
+}
+
+// A plan into the explanation: the fix and its blockers (the symbols it
+// changes, other than the one explained), or why there is none.
+void take_plan(Evaluator& ev, Plan plan, Explanation& x) {
+  if (plan.ok) {
+    x.fixable = true;
+    for (const Assignment& a : plan.changes)
+      if (a.symbol != x.symbol) x.blockers.push_back(a.symbol + "=" + ev.value(*ev.kconfig().find(a.symbol)));
+    x.fix = std::move(plan.changes);
+    return;
+  }
+  std::sort(plan.stuck.begin(), plan.stuck.end());
+  plan.stuck.erase(std::unique(plan.stuck.begin(), plan.stuck.end()), plan.stuck.end());
+  plan.stuck.erase(std::remove(plan.stuck.begin(), plan.stuck.end(), ""), plan.stuck.end());
+  x.blockers = std::move(plan.stuck);
+}
+
 }  // namespace
 
 std::string Explanation::text() const {
@@ -317,12 +344,10 @@ Explanation explain(Evaluator& ev, std::string_view name, Tri wanted) {
     return x;
   }
   x.defined = true;
-  x.has_prompt = std::any_of(s->properties.begin(), s->properties.end(),
-                             [](const Property& p) { return p.kind == PropertyKind::Prompt; });
-  const bool boolish = s->type == SymbolType::Bool || s->type == SymbolType::Tristate;
+  x.has_prompt = has_prompt(*s);
   const Tri cur = ev.tri(*s);
   x.actual = ev.value(*s);
-  if (!boolish) {
+  if (!is_boolish(s->type)) {
     // A value symbol takes a user value only when a prompt is visible.
     x.satisfied = ev.visibility(*s) != Tri::N;
     if (x.satisfied || !x.has_prompt) {
@@ -331,22 +356,11 @@ Explanation explain(Evaluator& ev, std::string_view name, Tri wanted) {
       x.satisfied = x.satisfied || !x.has_prompt;
       return x;
     }
-    for (const Property& p : s->properties) {
-      if (p.kind != PropertyKind::Prompt) continue;
-      auto terms = failing_terms(ev, ev.condition(p), Tri::M);
-      if (!terms.empty())
-        x.reasons.push_back(fmt::format("{}{} cannot be set, so its default \"{}\" is used: its prompt needs {}.", name,
-                                        where(*s), x.actual, fmt::join(terms, " and ")));
-    }
+    for (const std::string& needs : prompt_needs(ev, *s, Tri::M))
+      x.reasons.push_back(fmt::format("{}{} cannot be set, so its default \"{}\" is used: its prompt needs {}.", name,
+                                      where(*s), x.actual, needs));
     Planner planner(ev);
-    Plan plan = planner.visible(*s);
-    if (plan.ok) {
-      x.fixable = true;
-      for (Assignment& a : plan.changes) x.blockers.push_back(a.symbol + "=" + ev.value(*ev.kconfig().find(a.symbol)));
-      x.fix = std::move(plan.changes);
-    } else {
-      x.blockers = plan.stuck;
-    }
+    take_plan(ev, planner.visible(*s), x);
     return x;
   }
   // A bool asked for m counts as y.
@@ -381,14 +395,9 @@ Explanation explain(Evaluator& ev, std::string_view name, Tri wanted) {
   } else {
     const Tri vis = ev.visibility(*s);
     if (vis == Tri::N || (wanted == Tri::Y && vis == Tri::M)) {
-      for (const Property& p : s->properties) {
-        if (p.kind != PropertyKind::Prompt) continue;
-        auto terms = failing_terms(ev, ev.condition(p), s->type == SymbolType::Bool ? Tri::M : wanted);
-        if (terms.empty()) continue;
+      for (const std::string& needs : prompt_needs(ev, *s, s->type == SymbolType::Bool ? Tri::M : wanted))
         x.reasons.push_back(fmt::format("{}{} {}: its prompt needs {}.", name, where(*s),
-                                        vis == Tri::N ? "cannot be set" : "can only be m",
-                                        fmt::join(terms, " and ")));
-      }
+                                        vis == Tri::N ? "cannot be set" : "can only be m", needs));
     } else if (const Symbol* choice = ev.choice_of(*s)) {
       const Symbol* chosen = ev.chosen(*choice);
       x.reasons.push_back(fmt::format("{} is in a choice where {} is chosen.", name, chosen ? chosen->name : "nothing"));
@@ -397,17 +406,7 @@ Explanation explain(Evaluator& ev, std::string_view name, Tri wanted) {
     }
     plan = planner.set(*s, wanted, "requested");
   }
-  if (plan.ok) {
-    x.fixable = true;
-    for (Assignment& a : plan.changes)
-      if (a.symbol != x.symbol) x.blockers.push_back(a.symbol + "=" + ev.value(*ev.kconfig().find(a.symbol)));
-    x.fix = std::move(plan.changes);
-  } else {
-    std::sort(plan.stuck.begin(), plan.stuck.end());
-    plan.stuck.erase(std::unique(plan.stuck.begin(), plan.stuck.end()), plan.stuck.end());
-    plan.stuck.erase(std::remove(plan.stuck.begin(), plan.stuck.end(), ""), plan.stuck.end());
-    x.blockers = plan.stuck;
-  }
+  take_plan(ev, std::move(plan), x);
   return x;
 }
 

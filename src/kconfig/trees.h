@@ -13,6 +13,9 @@ namespace beaver::kconfig {
 // "6.1", "6.12", ... for every /usr/src/linux-source-*.tar.xz (sorted).
 std::vector<std::string> installed_source_versions(const std::string& usr_src = "/usr/src");
 
+// Whether /usr/src/linux-source-VERSION.tar.xz is there.
+bool source_installed(const std::string& version, const std::string& usr_src = "/usr/src");
+
 // The cache directory: $BEAVER_CACHE, else $XDG_CACHE_HOME/beaver, else ~/.cache/beaver.
 std::string cache_dir();
 
