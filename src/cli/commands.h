@@ -28,6 +28,7 @@ void setup_rebase_diff(CLI::App& app, Context& ctx);
 void setup_delta(CLI::App& app, Context& ctx);
 void setup_fixes(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
+void setup_matrix(CLI::App& app, Context& ctx);
 
 inline constexpr Command kCommands[] = {
     {"index", setup_index},
@@ -38,6 +39,7 @@ inline constexpr Command kCommands[] = {
     {"delta", setup_delta},
     {"fixes", setup_fixes},
     {"config", setup_config},
+    {"matrix", setup_matrix},
     {"demo", setup_demo},
 };
 

@@ -259,6 +259,10 @@ struct ParseOptions {
 // options.shell), KBUILD_DEFCONFIG; then options.env on top.
 std::map<std::string, std::string> default_environment(const ParseOptions& options);
 
+// KERNELVERSION as the top Makefile computes it from VERSION, PATCHLEVEL,
+// SUBLEVEL and EXTRAVERSION ("6.12.117", "6.13-rc4"); "" when there are none.
+std::string makefile_kernel_version(std::string_view makefile);
+
 // Parses the whole tree from options.top. Throws beaver::Error listing every
 // error ("FILE:LINE:COL: message", at most max_errors and a count).
 Kconfig parse_tree(const ParseOptions& options);

@@ -88,8 +88,14 @@ std::string subarch() {
 std::string kernel_version(const std::filesystem::path& source_dir) {
   std::string text;
   if (!read_file(source_dir / "Makefile", text)) return "";
+  return makefile_kernel_version(text);
+}
+
+}  // namespace
+
+std::string makefile_kernel_version(std::string_view makefile) {
   std::map<std::string, std::string> v;
-  std::istringstream in(text);
+  std::istringstream in{std::string(makefile)};
   std::string line;
   int n = 0;
   while (std::getline(in, line) && ++n < 40) {
@@ -112,6 +118,8 @@ std::string kernel_version(const std::filesystem::path& source_dir) {
   }
   return out + v["EXTRAVERSION"];
 }
+
+namespace {
 
 std::string default_srcarch(const std::string& arch) {
   if (arch == "i386" || arch == "x86_64") return "x86";

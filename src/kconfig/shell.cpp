@@ -17,6 +17,8 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
+
 #include <unistd.h>
 
 namespace beaver::kconfig {
@@ -177,7 +179,8 @@ void ShellRunner::save() {
   std::error_code ec;
   if (cache_file_.has_parent_path()) std::filesystem::create_directories(cache_file_.parent_path(), ec);
   std::filesystem::path tmp = cache_file_;
-  tmp += fmt::format(".tmp{}", static_cast<long>(getpid()));
+  // Per process and thread: beaver matrix parses several trees at once.
+  tmp += fmt::format(".tmp{}.{}", static_cast<long>(getpid()), std::hash<std::thread::id>{}(std::this_thread::get_id()));
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) return;

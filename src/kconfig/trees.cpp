@@ -1,7 +1,9 @@
 #include "kconfig/trees.h"
 
+#include "kconfig/features.h"
 #include "util/error.h"
 #include "util/process.h"
+#include "util/sha1.h"
 
 #include <fmt/format.h>
 
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <sstream>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -71,6 +74,21 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// What unpacked_tree() takes from a tarball (tar wildcards under its top directory).
+std::vector<std::string> unpacked_paths() {
+  // Kconfig and `make olddefconfig` need these...
+  std::vector<std::string> out = {"Makefile", "Kconfig", "scripts/*", "*Kconfig*", "arch/*/Makefile", "arch/*/tools/*",
+                                  "arch/*/include/uapi/asm/*", "include/uapi/*", "tools/include/*"};
+  // ...and beaver matrix the files its markers name (every alternative).
+  for (const Feature& f : builtin_features())
+    for (const auto& group : f.markers)
+      for (const Marker& m : group) {
+        std::string p = m.path.ends_with('/') ? m.path + "*" : m.path;
+        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+      }
+  return out;
+}
+
 }  // namespace
 
 std::string unpacked_tree(const std::string& version, const std::string& usr_src) {
@@ -78,7 +96,12 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
   std::string top = cache_dir() + "/linux-source-" + version;
   std::string tree = top + "/linux-source-" + version;
   std::string marker = top + "/.complete";
-  if (fs::exists(marker)) return tree;
+  // The marker holds what was unpacked: a newer beaver that needs more files
+  // unpacks again instead of working on a partial tree.
+  std::vector<std::string> paths = unpacked_paths();
+  std::string key = fmt::format("{}\n{}\n", version, to_hex(sha1(fmt::format("{}", fmt::join(paths, "\n")))));
+  auto complete = [&] { return fs::exists(marker) && read_file(marker) == key; };
+  if (complete()) return tree;
   if (!fs::exists(tarball))
     throw Error("{}: missing; install the Debian package linux-source-{} (apt-get install linux-source-{})", tarball, version, version);
   std::error_code ec;
@@ -86,18 +109,22 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
   if (ec) throw Error("{}: cannot create: {}", top, ec.message());
   // One unpacker at a time; the others wait and then find the marker.
   FileLock lock(top + ".lock");
-  if (fs::exists(marker)) return tree;
-  fs::remove_all(tree, ec);  // an interrupted unpack: start over
+  if (complete()) return tree;
+  fs::remove(marker, ec);
+  fs::remove_all(tree, ec);  // an interrupted or older unpack: start over
   std::string prefix = "linux-source-" + version + "/";
-  std::vector<std::string> argv = {"tar", "-xJf", tarball, "-C", top, "--wildcards", "--no-wildcards-match-slash",
-                                   prefix + "Makefile", prefix + "Kconfig", prefix + "scripts/*"};
-  // Every Kconfig file at any depth (the wildcard may cross slashes for these).
-  argv.insert(argv.end(), {"--wildcards-match-slash", prefix + "*Kconfig*", prefix + "arch/*/Makefile",
-                           prefix + "arch/*/tools/*", prefix + "arch/*/include/uapi/asm/*", prefix + "include/uapi/*",
-                           prefix + "tools/include/*"});
+  std::vector<std::string> argv = {"tar", "-xJf", tarball, "-C", top, "--wildcards", "--wildcards-match-slash"};
+  for (const std::string& p : paths) argv.push_back(prefix + p);
   ProcessResult r = run_process(argv);
-  if (r.exit_code != 0) throw Error("unpacking {}: tar failed: {}", tarball, r.err);
-  std::ofstream(marker) << version << "\n";
+  if (r.exit_code != 0) {
+    // A marker of a newer release (tdx.c of 6.8 in a 6.1 tarball) matches
+    // nothing; tar says so and fails. Anything else is a real failure.
+    std::istringstream err(r.err);
+    for (std::string line; std::getline(err, line);)
+      if (line.find("Not found in archive") == std::string::npos && line.find("Exiting with failure status") == std::string::npos)
+        throw Error("unpacking {}: tar failed: {}", tarball, r.err);
+  }
+  std::ofstream(marker) << key;
   return tree;
 }
 

@@ -46,6 +46,17 @@ ul.claims { margin: 0; padding-left: 0; list-style: none; }
 td.subject { min-width: 280px; }
 a { color: #0969da; text-decoration: none; } a:hover { text-decoration: underline; }
 footer { margin-top: 20px; color: var(--muted); font-size: 12px; }
+table.matrix { width: auto; }
+table.matrix th.k { text-align: center; min-width: 110px; }
+table.matrix tr.group th { background: #eef1f4; color: var(--muted); text-transform: uppercase; font-size: 12px;
+                           letter-spacing: .04em; position: static; }
+td.cell { text-align: center; font-weight: 600; border-left: 2px solid #fff; cursor: help; }
+td.cell small { display: block; font-weight: 400; font-size: 11px; }
+td.cell.supported { background: #dafbe1; color: var(--upstream); }
+td.cell.disabled { background: #fff8c5; color: var(--warn); }
+td.cell.absent { background: #f6f8fa; color: #8c959f; }
+tr:hover td.cell.supported { background: #aceebb; } tr:hover td.cell.disabled { background: #fae17d; }
+.legend span { margin-right: 14px; }
 )CSS";
 
 }  // namespace
