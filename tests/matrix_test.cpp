@@ -1,0 +1,513 @@
+// beaver matrix: the feature catalog checked against Debian's real 6.1 and
+// 6.12 trees, cells on Debian's real configs (each expected cell quotes the
+// line of the file it comes from, and the test checks that the line is
+// there), a synthetic backport tree, git revisions read from objects, config
+// files compressed as distros ship them, and real .deb packages.
+#include "kconfig/catalog.h"
+#include "kconfig/features.h"
+#include "kconfig/trees.h"
+#include "matrix/matrix.h"
+#include "report/matrix_report.h"
+#include "test_util.h"
+#include "util/error.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace beaver::matrix {
+namespace {
+
+namespace fs = std::filesystem;
+using kconfig::Feature;
+using test::sh_ok;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// The file really has this line (the justification quoted by a test).
+void expect_line(const std::string& text, const std::string& line, const std::string& where) {
+  EXPECT_NE(("\n" + text + "\n").find("\n" + line + "\n"), std::string::npos) << where << " has no line '" << line << "'";
+}
+
+const Cell& cell(const Column& c, const Matrix& m, const std::string& id) {
+  for (std::size_t i = 0; i < m.features.size(); ++i)
+    if (m.features[i]->id == id) return c.cells.at(i);
+  throw std::runtime_error("no feature " + id);
+}
+
+Matrix one(Kernel k, const std::vector<std::string>& ids = {}) {
+  std::vector<Kernel> ks;
+  ks.push_back(std::move(k));
+  return build_matrix(ks, select_features(ids, ""), 1);
+}
+
+Kernel only(std::vector<Kernel> ks) {
+  EXPECT_EQ(ks.size(), 1u);
+  return std::move(ks.at(0));
+}
+
+// --- The catalog ---------------------------------------------------------------
+
+TEST(MatrixCatalog, HasEveryFeatureIdOfTheReference) {
+  fs::path ref = fs::path(test::source_dir()) / ".." / "shared" / "reference" / "coco-features.md";
+  if (!fs::exists(ref)) GTEST_SKIP() << ref << " is not beside the checkout";
+  std::string text = read_text(ref);
+  std::regex row(R"(\n\| `([a-z0-9-]+)` \|)");
+  std::set<std::string> want, have;
+  for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it) want.insert((*it)[1]);
+  for (const Feature& f : kconfig::builtin_features()) have.insert(f.id);
+  EXPECT_GE(want.size(), 20u);
+  EXPECT_EQ(want, have);
+}
+
+TEST(MatrixCatalog, ProfilesNameKnownFeatures) {
+  for (const kconfig::Profile& p : kconfig::builtin_catalog())
+    for (const std::string& id : p.features) EXPECT_NE(kconfig::find_feature(id), nullptr) << p.name << " names " << id;
+}
+
+TEST(MatrixCatalog, ReportsEveryProblemWithItsLine) {
+  std::string bad =
+      "[feature.a]\ntitle = \"A\"\ntechnology = \"T\"\nrole = \"both\"\narch = \"x86\"\nsince = \"6.x\"\n"
+      "symbols = [\"lower\"]\nmarkers = [\"/abs/path\"]\n"
+      "[feature.b]\ntitle = \"B\"\ntechnology = \"T\"\nrole = \"guest\"\narch = \"x86\"\nsince = \"6.1\"\n"
+      "symbols = [\"X\"]\nproof = \"Y\"\nmarkers = [[]]\ncolour = \"red\"\n";
+  try {
+    kconfig::parse_features(bad, "bad.toml");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    for (const char* want : {"bad.toml:1: a.role is 'both'", "a.since '6.x'", "'lower' is not a Kconfig symbol name",
+                             "'/abs/path' is not a tree-relative", "b.proof Y is not one of its symbols",
+                             "an empty list of alternatives", "unknown key 'colour'", "feature a names no symbols"})
+      EXPECT_NE(m.find(want), std::string::npos) << want << "\nin:\n" << m;
+  }
+  try {
+    kconfig::parse_features("[feature.a\n", "broken.toml");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.toml:1:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MatrixCatalog, VersionsCompareNumerically) {
+  EXPECT_LT(kconfig::compare_versions("6.9", "6.12"), 0);
+  EXPECT_GT(kconfig::compare_versions("6.12.117", "6.12"), 0);
+  EXPECT_EQ(kconfig::compare_versions("6.13-rc4", "6.13"), 0);
+  EXPECT_LT(kconfig::compare_versions("5.14.0-427.el9", "5.19"), 0);
+  EXPECT_EQ(kconfig::release_of("6.12.117-amd64"), "6.12");
+}
+
+// Every symbol and marker the catalog names is in a real tree at or after the
+// feature's release (and each alternative within its since/until), and a
+// feature newer than the tree comes out absent.
+void check_catalog_against(const std::string& version) {
+  if (!kconfig::source_installed(version)) GTEST_SKIP() << "install linux-source-" << version;
+  std::string dir = kconfig::unpacked_tree(version);
+  Kernel k = only(load_kernels(dir));
+  std::vector<std::string> problems;
+  std::set<std::string> wanted;
+  for (const Feature& f : kconfig::builtin_features())
+    for (const auto& r : f.symbols) wanted.insert(r.symbol);
+  std::set<std::string> defined = defined_symbols(*k.source, wanted, problems);
+  Matrix m = one(k);
+  int checked = 0;
+  for (const Feature& f : kconfig::builtin_features()) {
+    bool has = kconfig::compare_versions(k.version, f.since) >= 0;
+    const Cell& c = cell(m.kernels[0], m, f.id);
+    EXPECT_EQ(c.status, has ? Status::Supported : Status::Absent) << f.id << " in " << k.version << ": " << c.reason;
+    if (!has) continue;
+    for (const auto& r : f.symbols) EXPECT_TRUE(defined.count(r.symbol)) << f.id << ": no config " << r.symbol << " in " << version;
+    for (const auto& group : f.markers) {
+      bool any = false;
+      for (const auto& mk : group) {
+        bool found = has_marker(*k.source, mk, problems);
+        any |= found;
+        bool in_range = (mk.since.empty() || kconfig::compare_versions(k.version, mk.since) >= 0) &&
+                        (mk.until.empty() || kconfig::compare_versions(kconfig::release_of(k.version), mk.until) <= 0);
+        if (!mk.since.empty() || !mk.until.empty()) {
+          EXPECT_EQ(found, in_range) << f.id << ": " << mk.describe() << " in " << version;
+          ++checked;
+        }
+      }
+      EXPECT_TRUE(any) << f.id << ": no alternative of a marker group in " << version;
+    }
+  }
+  EXPECT_GT(checked, 3);
+  EXPECT_TRUE(problems.empty());
+}
+
+TEST(MatrixCatalog, AgreesWithDebian61Tree) { check_catalog_against("6.1"); }
+TEST(MatrixCatalog, AgreesWithDebian612Tree) { check_catalog_against("6.12"); }
+
+TEST(MatrixCatalog, QuotedLinesOfTheRealTrees) {
+  if (!kconfig::source_installed("6.1") || !kconfig::source_installed("6.12")) GTEST_SKIP() << "install linux-source-6.1/6.12";
+  fs::path t61 = kconfig::unpacked_tree("6.1"), t612 = kconfig::unpacked_tree("6.12");
+  // TDX host: 6.12 arch/x86/Kconfig has it, behind !KEXEC_CORE; 6.1 has none.
+  std::string k612 = read_text(t612 / "arch/x86/Kconfig"), k61 = read_text(t61 / "arch/x86/Kconfig");
+  expect_line(k612, "config INTEL_TDX_HOST", "6.12 arch/x86/Kconfig");
+  expect_line(k612, "\tdepends on !KEXEC_CORE", "6.12 arch/x86/Kconfig");
+  EXPECT_EQ(k61.find("config INTEL_TDX_HOST"), std::string::npos);
+  // The SEV core moved: 6.1 arch/x86/kernel/sev.c, 6.12 arch/x86/coco/sev/core.c.
+  EXPECT_TRUE(fs::exists(t61 / "arch/x86/kernel/sev.c"));
+  EXPECT_FALSE(fs::exists(t612 / "arch/x86/kernel/sev.c"));
+  EXPECT_NE(read_text(t612 / "arch/x86/coco/sev/core.c").find("svsm_perform_call_protocol"), std::string::npos);
+  // tdx-guest attestation: 6.12 include/uapi/linux/tdx-guest.h defines TDX_CMD_GET_REPORT0; 6.1 has no such file.
+  EXPECT_NE(read_text(t612 / "include/uapi/linux/tdx-guest.h").find("#define TDX_CMD_GET_REPORT0"), std::string::npos);
+  EXPECT_FALSE(fs::exists(t61 / "include/uapi/linux/tdx-guest.h"));
+  Kernel a = only(load_kernels(t61.string())), b = only(load_kernels(t612.string()));
+  Matrix m = one(std::move(a), {"tdx-host", "svsm", "tdx-guest-attestation"});
+  for (const Cell& c : m.kernels[0].cells) EXPECT_EQ(c.status, Status::Absent) << c.reason;
+  Matrix n = one(std::move(b), {"tdx-host", "svsm", "tdx-guest-attestation"});
+  for (const Cell& c : n.kernels[0].cells) EXPECT_EQ(c.status, Status::Supported) << c.reason;
+}
+
+// --- Debian's configs ----------------------------------------------------------
+
+bool debian_configs() {
+  return fs::exists("/usr/src/linux-config-6.1/config.amd64_none_amd64.xz") &&
+         fs::exists("/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz");
+}
+
+TEST(MatrixDebian, ConfigsAlone) {
+  if (!debian_configs()) GTEST_SKIP() << "install linux-config-6.1 and linux-config-6.12";
+  std::string c61 = "/usr/src/linux-config-6.1/config.amd64_none_amd64.xz";
+  std::string c612 = "/usr/src/linux-config-6.12/config.amd64_none_amd64.xz";
+  std::string c612c = "/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz";
+  std::string t61 = read_config_file(c61), t612 = read_config_file(c612), t612c = read_config_file(c612c);
+  std::vector<Kernel> ks;
+  for (auto& p : {c61, c612, c612c}) ks.push_back(only(load_kernels(p)));
+  EXPECT_EQ(ks[0].name, "linux-config-6.1:amd64");
+  EXPECT_EQ(ks[2].name, "linux-config-6.12:cloud-amd64");
+  Matrix m = build_matrix(ks, select_features({}, ""));
+  const Column &a = m.kernels[0], &b = m.kernels[1], &c = m.kernels[2];
+  expect_line(t61, "# Linux/x86 6.1.192 Kernel Configuration", c61);
+  EXPECT_EQ(a.version, "6.1.192");
+  EXPECT_EQ(a.arch, "x86");
+
+  expect_line(t61, "# CONFIG_INTEL_TDX_GUEST is not set", c61);
+  EXPECT_EQ(cell(a, m, "tdx-guest").status, Status::Disabled);
+  expect_line(t612, "CONFIG_INTEL_TDX_GUEST=y", c612);
+  EXPECT_EQ(cell(b, m, "tdx-guest").status, Status::Supported);
+
+  // No TDX_GUEST_DRIVER line in 6.1 (the driver came in 6.2); 6.12 has it as a module.
+  EXPECT_EQ(t61.find("CONFIG_TDX_GUEST_DRIVER"), std::string::npos);
+  EXPECT_EQ(cell(a, m, "tdx-guest-attestation").status, Status::Absent);
+  EXPECT_EQ(cell(a, m, "tdx-guest-attestation").evidence, "version");
+  expect_line(t612, "CONFIG_TDX_GUEST_DRIVER=m", c612);
+  EXPECT_EQ(cell(b, m, "tdx-guest-attestation").status, Status::Supported);
+
+  expect_line(t61, "CONFIG_KVM_AMD_SEV=y", c61);
+  EXPECT_EQ(cell(a, m, "sev-host").status, Status::Supported);
+  // The cloud flavour builds KVM_AMD but has no KVM_AMD_SEV line (no PSP driver).
+  expect_line(t612c, "CONFIG_KVM_AMD=m", c612c);
+  EXPECT_EQ(t612c.find("CONFIG_KVM_AMD_SEV"), std::string::npos);
+  EXPECT_EQ(cell(c, m, "sev-host").status, Status::Disabled);
+  EXPECT_EQ(cell(c, m, "sev-host").missing, std::vector<std::string>{"KVM_AMD_SEV"});
+
+  expect_line(t612, "CONFIG_SEV_GUEST=m", c612);
+  expect_line(t612, "CONFIG_AMD_MEM_ENCRYPT=y", c612);
+  EXPECT_EQ(cell(b, m, "snp-guest-attestation").status, Status::Supported);
+  expect_line(t612, "CONFIG_UNACCEPTED_MEMORY=y", c612);
+  EXPECT_EQ(cell(b, m, "unaccepted-memory").status, Status::Supported);
+  expect_line(t612, "CONFIG_TSM_REPORTS=m", c612);
+  EXPECT_EQ(cell(b, m, "tsm-reports").status, Status::Supported);
+  expect_line(t612, "# CONFIG_EFI_SECRET is not set", c612);
+  EXPECT_EQ(cell(b, m, "efi-coco-secret").status, Status::Disabled);
+  // Secure TSC came in 6.14: a 6.12 config alone cannot show it.
+  EXPECT_EQ(cell(b, m, "snp-secure-tsc").status, Status::Absent);
+  EXPECT_EQ(cell(b, m, "snp-secure-tsc").evidence, "version");
+  // An arm64 feature on an x86 config.
+  EXPECT_EQ(cell(b, m, "cca-realm-guest").evidence, "arch");
+}
+
+TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
+  if (!kconfig::source_installed("6.12") || !debian_configs()) GTEST_SKIP() << "install linux-source-6.12 and linux-config-6.12";
+  std::string text = kconfig::debian_config("6.12", "amd64_none_amd64");
+  // INTEL_TDX_HOST has no line in Debian's config: it `depends on !KEXEC_CORE`, and
+  expect_line(text, "CONFIG_KEXEC_CORE=y", "6.12 amd64 config");
+  EXPECT_EQ(text.find("CONFIG_INTEL_TDX_HOST"), std::string::npos);
+  Matrix m = one(only(load_kernels("debian:6.12:amd64")), {"tdx-host", "tdx-guest", "snp-host"});
+  const Column& c = m.kernels[0];
+  EXPECT_EQ(c.kind, "tree");
+  EXPECT_EQ(cell(c, m, "tdx-host").status, Status::Disabled);
+  EXPECT_EQ(cell(c, m, "tdx-host").evidence, "kconfig");
+  EXPECT_NE(cell(c, m, "tdx-host").reason.find("KEXEC_CORE"), std::string::npos) << cell(c, m, "tdx-host").reason;
+  EXPECT_EQ(cell(c, m, "tdx-guest").status, Status::Supported);
+  expect_line(text, "CONFIG_KVM_AMD_SEV=y", "6.12 amd64 config");
+  EXPECT_EQ(cell(c, m, "snp-host").status, Status::Supported);
+
+  // 6.1 cloud: SEV_GUEST sits under VIRT_DRIVERS, which the cloud flavour turns off.
+  if (!kconfig::source_installed("6.1")) return;
+  std::string cloud = kconfig::debian_config("6.1", "amd64_none_cloud-amd64");
+  expect_line(cloud, "# CONFIG_VIRT_DRIVERS is not set", "6.1 cloud config");
+  Matrix n = one(only(load_kernels("debian:6.1:cloud-amd64")), {"snp-guest-attestation"});
+  const Cell& x = n.kernels[0].cells[0];
+  EXPECT_EQ(x.status, Status::Disabled);
+  EXPECT_NE(x.reason.find("VIRT_DRIVERS"), std::string::npos) << x.reason;
+}
+
+// --- A backport tree -------------------------------------------------------------
+
+// A 5.14 tree (an enterprise kernel) with SNP guest code and the TDX host
+// code of 6.8 backported, and no unaccepted-memory support.
+void write_backport_tree(const fs::path& d) {
+  write_text(d / "Makefile", "VERSION = 5\nPATCHLEVEL = 14\nSUBLEVEL = 0\nEXTRAVERSION = -427.el9\nNAME = Backport\n");
+  write_text(d / "Kconfig", "mainmenu \"Linux/$(SRCARCH) $(KERNELVERSION) Kernel Configuration\"\n"
+                            "config X86_64\n\tdef_bool y\n"
+                            "config AMD_MEM_ENCRYPT\n\tbool \"AMD Secure Memory Encryption\"\n\tdepends on X86_64\n"
+                            "config KVM_INTEL\n\ttristate \"KVM for Intel\"\n"
+                            "config KEXEC_CORE\n\tbool \"kexec\"\n"
+                            "config INTEL_TDX_HOST\n\tbool \"TDX host\"\n\tdepends on KVM_INTEL && !KEXEC_CORE\n");
+  write_text(d / "include/linux/cc_platform.h", "enum cc_attr {\n\tCC_ATTR_GUEST_SEV_SNP,\n};\n");
+  write_text(d / "arch/x86/kernel/sev.c", "int snp_set_memory_private(unsigned long vaddr) { return 0; }\n");
+  write_text(d / "arch/x86/include/asm/msr-index.h", "#define MSR_AMD64_SEV_ES_GHCB 0xc0010130\n");
+  write_text(d / "arch/x86/virt/vmx/tdx/tdx.c", "int tdx_enable(void) { return 0; }\n");
+}
+
+TEST(MatrixBackport, MarkersDecideNotTheVersion) {
+  test::TempDir tmp;
+  write_backport_tree(tmp.path() / "linux");
+  Kernel k = only(load_kernels((tmp.path() / "linux").string()));
+  EXPECT_EQ(k.version, "5.14.0-427.el9");
+  Matrix m = one(std::move(k), {"snp-guest", "tdx-host", "unaccepted-memory", "sev-es-guest"});
+  const Column& c = m.kernels[0];
+  EXPECT_EQ(cell(c, m, "snp-guest").status, Status::Supported) << cell(c, m, "snp-guest").reason;  // 5.19 upstream
+  EXPECT_EQ(cell(c, m, "tdx-host").status, Status::Supported) << cell(c, m, "tdx-host").reason;    // 6.8 upstream
+  // The SEV-ES #VC handler was not backported: its marker is missing.
+  EXPECT_EQ(cell(c, m, "sev-es-guest").status, Status::Absent);
+  EXPECT_NE(cell(c, m, "sev-es-guest").reason.find("vc_handle_exitcode"), std::string::npos);
+  const Cell& u = cell(c, m, "unaccepted-memory");
+  EXPECT_EQ(u.status, Status::Absent);
+  EXPECT_EQ(u.missing.front(), "UNACCEPTED_MEMORY");
+  EXPECT_NE(u.reason.find("upstream since 6.5; this is 5.14.0-427.el9"), std::string::npos) << u.reason;
+
+  // With a .config, the Kconfig model finishes it: INTEL_TDX_HOST=y is dropped
+  // because KEXEC_CORE=y, so the code is there but off.
+  write_text(tmp.path() / "linux/.config",
+             "# Linux/x86 5.14.0-427.el9 Kernel Configuration\nCONFIG_AMD_MEM_ENCRYPT=y\nCONFIG_KVM_INTEL=m\n"
+             "CONFIG_KEXEC_CORE=y\nCONFIG_INTEL_TDX_HOST=y\n");
+  Matrix n = one(only(load_kernels((tmp.path() / "linux").string())), {"snp-guest", "tdx-host"});
+  EXPECT_EQ(cell(n.kernels[0], n, "snp-guest").status, Status::Supported);
+  const Cell& t = cell(n.kernels[0], n, "tdx-host");
+  EXPECT_EQ(t.status, Status::Disabled);
+  EXPECT_EQ(t.evidence, "kconfig");
+  EXPECT_NE(t.reason.find("KEXEC_CORE"), std::string::npos) << t.reason;
+
+  // The same config alone: INTEL_TDX_HOST has a line, which proves the backport.
+  write_text(tmp.path() / "config-5.14", "# Linux/x86 5.14.0-427.el9 Kernel Configuration\nCONFIG_KVM_INTEL=m\nCONFIG_INTEL_TDX_HOST=y\n");
+  Matrix o = one(only(load_kernels((tmp.path() / "config-5.14").string())), {"tdx-host", "unaccepted-memory"});
+  EXPECT_EQ(o.kernels[0].cells[0].status, Status::Supported);
+  EXPECT_NE(o.kernels[0].cells[0].reason.find("backport"), std::string::npos);
+  EXPECT_EQ(o.kernels[0].cells[1].status, Status::Absent);
+}
+
+// --- Git revisions -----------------------------------------------------------------
+
+TEST(MatrixGit, RevisionsAreReadFromObjects) {
+  test::TestRepo repo;
+  repo.write("Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\nEXTRAVERSION =\n");
+  repo.write("Kconfig", "config INTEL_TDX_GUEST\n\tbool \"TDX guest\"\n");
+  repo.write("arch/x86/coco/tdx/tdx.c", "void __init tdx_early_init(void) {}\n");
+  repo.commit("v6.1");
+  repo.git("tag v6.1");
+  repo.write("Makefile", "VERSION = 6\nPATCHLEVEL = 8\nSUBLEVEL = 0\nEXTRAVERSION =\n");
+  repo.write("arch/x86/Kconfig", "menuconfig INTEL_TDX_HOST\n\tbool \"TDX host\"\n");
+  repo.write("arch/x86/virt/vmx/tdx/tdx.c", "int tdx_enable(void) { return 0; }\n");
+  repo.commit("tdx host");
+  repo.git("tag v6.8");
+  repo.git("checkout -q v6.1");  // the work tree says 6.1; v6.8 must come from objects
+  std::vector<Kernel> ks;
+  for (const char* rev : {"v6.1", "v6.8", "HEAD"})
+    for (Kernel& k : load_kernels(rev, repo.dir())) ks.push_back(std::move(k));
+  EXPECT_EQ(ks[0].kind, "git");
+  EXPECT_EQ(ks[0].version, "6.1.0");
+  EXPECT_EQ(ks[1].version, "6.8.0");
+  Matrix m = build_matrix(ks, select_features({"tdx-guest", "tdx-host"}, ""));
+  EXPECT_EQ(cell(m.kernels[0], m, "tdx-guest").status, Status::Supported);
+  EXPECT_EQ(cell(m.kernels[0], m, "tdx-host").status, Status::Absent);
+  EXPECT_EQ(cell(m.kernels[1], m, "tdx-host").status, Status::Supported) << cell(m.kernels[1], m, "tdx-host").reason;
+  EXPECT_EQ(cell(m.kernels[2], m, "tdx-host").status, Status::Absent);
+
+  // A revision with a config: REV:CONFIG.
+  test::TempDir tmp;
+  write_text(tmp.path() / "tdx.config", "# Linux/x86 6.8.0 Kernel Configuration\n# CONFIG_INTEL_TDX_HOST is not set\n");
+  Kernel k = only(load_kernels("v6.8:" + tmp.str() + "/tdx.config", repo.dir()));
+  Matrix n = one(std::move(k), {"tdx-host"});
+  EXPECT_EQ(n.kernels[0].cells[0].status, Status::Disabled);
+
+  EXPECT_THROW(load_kernels("no-such-tag", repo.dir()), Error);
+}
+
+TEST(MatrixGit, AMissingBlobIsAWarningNotAnAbsence) {
+  test::TestRepo repo;
+  repo.write("Makefile", "VERSION = 6\nPATCHLEVEL = 8\nSUBLEVEL = 0\n");
+  repo.write("Kconfig", "config INTEL_TDX_HOST\n\tbool \"TDX host\"\n");
+  repo.write("arch/x86/virt/vmx/tdx/tdx.c", "int tdx_enable(void) { return 0; } /* unique 1f3a */\n");
+  repo.commit("tdx");
+  // Public mirrors omit objects: remove the blob of tdx.c.
+  std::string blob = repo.git("rev-parse HEAD:arch/x86/virt/vmx/tdx/tdx.c").substr(0, 40);
+  fs::remove(fs::path(repo.dir()) / ".git/objects" / blob.substr(0, 2) / blob.substr(2));
+  Matrix m = one(only(load_kernels("HEAD", repo.dir())), {"tdx-host"});
+  const Column& c = m.kernels[0];
+  EXPECT_EQ(c.cells[0].status, Status::Supported);
+  ASSERT_FALSE(c.warnings.empty());
+  EXPECT_NE(c.warnings[0].find("arch/x86/virt/vmx/tdx/tdx.c: object " + blob + " is missing"), std::string::npos) << c.warnings[0];
+}
+
+// --- Config files and packages ------------------------------------------------------
+
+TEST(MatrixInput, CompressedConfigsAndBadFiles) {
+  test::TempDir tmp;
+  std::string text = "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.12.117 Kernel Configuration\n#\n"
+                     "CONFIG_AMD_MEM_ENCRYPT=y\nCONFIG_VIRT_DRIVERS=y\nCONFIG_SEV_GUEST=m\n";
+  write_text(tmp.path() / "config", text);
+  sh_ok(tmp.str(), "gzip -k config && xz -k config && cp config.gz config-proc");
+  for (const char* f : {"config", "config.gz", "config.xz", "config-proc"}) {
+    EXPECT_EQ(read_config_file((tmp.path() / f).string()), text) << f;
+    Matrix m = one(only(load_kernels((tmp.path() / f).string())), {"snp-guest-attestation"});
+    EXPECT_EQ(m.kernels[0].cells[0].status, Status::Supported) << f;
+  }
+  write_text(tmp.path() / "notes.txt", "hello\n");
+  write_text(tmp.path() / "empty", "");
+  write_text(tmp.path() / "bad.xz", std::string("\xfd" "7zXZ\0garbage", 13));
+  for (const char* f : {"notes.txt", "empty", "bad.xz", "missing"}) {
+    try {
+      load_kernels((tmp.path() / f).string());
+      ADD_FAILURE() << f << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+    }
+  }
+  // A directory that is not a kernel tree.
+  EXPECT_THROW(load_kernels(tmp.str()), Error);
+}
+
+// Builds a .deb with the real dpkg-deb.
+std::string make_deb(const fs::path& root, const std::string& package, const std::string& compression) {
+  write_text(root / "DEBIAN/control", "Package: " + package + "\nVersion: 6.12.117-1\nArchitecture: amd64\n"
+                                      "Maintainer: Test <t@example.org>\nDescription: test\n");
+  std::string out = root.string() + ".deb";
+  sh_ok(root.parent_path().string(), "dpkg-deb --root-owner-group -Z" + compression + " --build " + test::quote(root.string()) +
+                                         " " + test::quote(out) + " >/dev/null");
+  return out;
+}
+
+TEST(MatrixInput, DebianPackages) {
+  if (test::sh("/", "command -v dpkg-deb").code != 0) GTEST_SKIP() << "no dpkg-deb";
+  if (!debian_configs()) GTEST_SKIP() << "install linux-config-6.12";
+  test::TempDir tmp;
+  std::string cfg = kconfig::debian_config("6.12", "amd64_none_amd64");
+  // linux-image: /boot/config-VERSION, then modules.
+  fs::path img = tmp.path() / "linux-image-6.12.117-amd64_6.12.117-1_amd64";
+  write_text(img / "boot/config-6.12.117-amd64", cfg);
+  write_text(img / "lib/modules/6.12.117-amd64/kernel/drivers/virt/coco/sev-guest/sev-guest.ko", std::string(4096, 'x'));
+  std::string img_deb = make_deb(img, "linux-image-6.12.117-amd64", "xz");
+  // linux-config: one xz config per flavour.
+  fs::path lc = tmp.path() / "linux-config-6.12_6.12.117-1_amd64";
+  write_text(lc / "usr/src/linux-config-6.12/config.amd64_none_amd64.xz",
+             read_text("/usr/src/linux-config-6.12/config.amd64_none_amd64.xz"));
+  write_text(lc / "usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz",
+             read_text("/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz"));
+  std::string lc_deb = make_deb(lc, "linux-config-6.12", "gzip");
+
+  Kernel k = only(load_kernels(img_deb));
+  EXPECT_EQ(k.name, "linux-image-6.12.117-amd64");
+  EXPECT_EQ(k.kind, "deb");
+  EXPECT_EQ(k.version, "6.12.117");
+  EXPECT_EQ(*k.config, cfg);
+  std::vector<Kernel> two = load_kernels(lc_deb);
+  ASSERT_EQ(two.size(), 2u);
+  std::set<std::string> names{two[0].name, two[1].name};
+  EXPECT_EQ(names, (std::set<std::string>{"linux-config-6.12:amd64", "linux-config-6.12:cloud-amd64"}));
+  two.push_back(std::move(k));
+  Matrix m = build_matrix(two, select_features({"tdx-guest-attestation", "sev-host"}, ""));
+  for (const Column& c : m.kernels) {
+    EXPECT_EQ(cell(c, m, "tdx-guest-attestation").status, Status::Supported) << c.name;
+    // CONFIG_KVM_AMD_SEV=y in amd64; no line in cloud-amd64 (see ConfigsAlone).
+    EXPECT_EQ(cell(c, m, "sev-host").status, c.name.ends_with("cloud-amd64") ? Status::Disabled : Status::Supported) << c.name;
+  }
+
+  // A package with no config, and a damaged one.
+  fs::path other = tmp.path() / "hello_1_amd64";
+  write_text(other / "usr/share/doc/hello/README", "hi\n");
+  std::string other_deb = make_deb(other, "hello", "xz");
+  try {
+    load_kernels(other_deb);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no kernel config in package hello"), std::string::npos) << e.what();
+  }
+  std::string bytes = read_text(lc_deb);
+  write_text(tmp.path() / "cut.deb", bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(load_kernels((tmp.path() / "cut.deb").string()), Error);
+}
+
+// --- The command ----------------------------------------------------------------------
+
+TEST(MatrixCli, JsonContractExitCodesAndFaces) {
+  test::TempDir tmp;
+  write_backport_tree(tmp.path() / "linux");
+  write_text(tmp.path() / "config-6.12",
+             "# Linux/x86 6.12.117 Kernel Configuration\nCONFIG_AMD_MEM_ENCRYPT=y\nCONFIG_VIRT_DRIVERS=y\nCONFIG_SEV_GUEST=m\n");
+  std::string b = test::beaver_binary();
+  std::string args = " matrix " + tmp.str() + "/linux " + tmp.str() + "/config-6.12";
+  test::Run r = test::sh(tmp.str(), b + args + " --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["kernels"].size(), 2u);
+  EXPECT_EQ(j["kernels"][0]["name"], "linux");
+  EXPECT_EQ(j["kernels"][0]["version"], "5.14.0-427.el9");
+  EXPECT_EQ(j["kernels"][1]["version"], "6.12.117");
+  EXPECT_EQ(j["features"].size(), kconfig::builtin_features().size());
+  for (const Feature& f : kconfig::builtin_features()) {
+    const auto& x = j["kernels"][1]["features"][f.id];
+    ASSERT_TRUE(x.is_object()) << f.id;
+    EXPECT_TRUE(x["supported"].is_boolean());
+    EXPECT_TRUE(x["missing"].is_array());
+  }
+  EXPECT_EQ(j["kernels"][1]["features"]["snp-guest-attestation"]["supported"], true);
+  EXPECT_EQ(j["kernels"][0]["features"]["tdx-host"]["supported"], true);
+  EXPECT_EQ(j["kernels"][0]["features"]["unaccepted-memory"]["missing"][0], "UNACCEPTED_MEMORY");
+
+  // --check: exit 1 when a selected feature is missing anywhere, 0 when not.
+  EXPECT_EQ(test::sh(tmp.str(), b + args + " --features snp-guest-attestation,tdx-host --check").code, 1);
+  EXPECT_EQ(test::sh(tmp.str(), b + " matrix " + tmp.str() + "/config-6.12 --features snp-guest-attestation --check").code, 0);
+  // Usage and input errors: exit 2, naming the problem.
+  test::Run bad = test::sh(tmp.str(), b + args + " --features snp-gest");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("no such feature: snp-gest"), std::string::npos) << bad.err;
+  bad = test::sh(tmp.str(), b + " matrix " + tmp.str() + "/nothing-here");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("nothing-here: no such file or directory"), std::string::npos) << bad.err;
+  EXPECT_EQ(test::sh(tmp.str(), b + " matrix").code, 2);
+
+  // --role filters rows; text, Markdown and HTML faces.
+  r = test::sh(tmp.str(), b + args + " --role host");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("tdx-host"), std::string::npos);
+  EXPECT_EQ(r.out.find("snp-guest "), std::string::npos);
+  EXPECT_EQ(r.out.find("\x1b["), std::string::npos);  // no colour into a pipe
+  r = test::sh(tmp.str(), b + args + " --format markdown");
+  EXPECT_NE(r.out.find("| `tdx-host` "), std::string::npos);
+  EXPECT_NE(r.out.find("### Why not"), std::string::npos);
+  r = test::sh(tmp.str(), b + args + " --format html -o " + tmp.str() + "/m.html");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string html = read_text(tmp.path() / "m.html");
+  EXPECT_NE(html.find("<td class=\"cell supported\" title=\"AMD_MEM_ENCRYPT=y, SEV_GUEST=m\">yes"), std::string::npos);
+  EXPECT_NE(html.find("class=\"cell absent\" title=\"no Kconfig symbol UNACCEPTED_MEMORY"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace beaver::matrix
