@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -259,8 +260,8 @@ TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
 
 // --- A backport tree -------------------------------------------------------------
 
-// A 5.14 tree (an enterprise kernel) with SNP guest code and the TDX host
-// code of 6.8 backported, and no unaccepted-memory support.
+// A 5.14 tree (an enterprise kernel) with SNP and TDX guest code and the TDX
+// host code of 6.8 backported, and no unaccepted-memory support.
 void write_backport_tree(const fs::path& d) {
   write_text(d / "Makefile", "VERSION = 5\nPATCHLEVEL = 14\nSUBLEVEL = 0\nEXTRAVERSION = -427.el9\nNAME = Backport\n");
   write_text(d / "Kconfig", "mainmenu \"Linux/$(SRCARCH) $(KERNELVERSION) Kernel Configuration\"\n"
@@ -268,7 +269,9 @@ void write_backport_tree(const fs::path& d) {
                             "config AMD_MEM_ENCRYPT\n\tbool \"AMD Secure Memory Encryption\"\n\tdepends on X86_64\n"
                             "config KVM_INTEL\n\ttristate \"KVM for Intel\"\n"
                             "config KEXEC_CORE\n\tbool \"kexec\"\n"
-                            "config INTEL_TDX_HOST\n\tbool \"TDX host\"\n\tdepends on KVM_INTEL && !KEXEC_CORE\n");
+                            "config INTEL_TDX_HOST\n\tbool \"TDX host\"\n\tdepends on KVM_INTEL && !KEXEC_CORE\n"
+                            "config INTEL_TDX_GUEST\n\tbool \"TDX guest\"\n");
+  write_text(d / "arch/x86/coco/tdx/tdx.c", "void __init tdx_early_init(void) {}\n");
   write_text(d / "include/linux/cc_platform.h", "enum cc_attr {\n\tCC_ATTR_GUEST_SEV_SNP,\n};\n");
   write_text(d / "arch/x86/kernel/sev.c", "int snp_set_memory_private(unsigned long vaddr) { return 0; }\n");
   write_text(d / "arch/x86/include/asm/msr-index.h", "#define MSR_AMD64_SEV_ES_GHCB 0xc0010130\n");
@@ -507,6 +510,101 @@ TEST(MatrixCli, JsonContractExitCodesAndFaces) {
   EXPECT_NE(html.find("<td class=\"cell supported\" title=\"AMD_MEM_ENCRYPT=y, SEV_GUEST=m\">yes"), std::string::npos);
   EXPECT_NE(html.find("class=\"cell absent\" title=\"no Kconfig symbol UNACCEPTED_MEMORY"), std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+// --- The HTML matrix in a real browser ------------------------------------------------
+
+// A decoded PNG (8-bit RGB or RGBA, not interlaced: what Chromium writes).
+struct Image {
+  unsigned width = 0, height = 0;
+  std::vector<std::uint32_t> rgb;  // 0xRRGGBB per pixel
+  std::uint32_t at(unsigned x, unsigned y) const { return rgb[std::size_t(y) * width + x]; }
+};
+
+Image decode_png(const std::string& png) {
+  auto be32 = [&](std::size_t i) {
+    return std::uint32_t(std::uint8_t(png[i])) << 24 | std::uint32_t(std::uint8_t(png[i + 1])) << 16 |
+           std::uint32_t(std::uint8_t(png[i + 2])) << 8 | std::uint8_t(png[i + 3]);
+  };
+  if (png.size() < 33 || png.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) throw std::runtime_error("not a PNG");
+  Image img;
+  std::string idat;
+  int channels = 0;
+  for (std::size_t i = 8; i + 8 <= png.size();) {
+    std::uint32_t len = be32(i);
+    std::string type = png.substr(i + 4, 4);
+    if (type == "IHDR") {
+      img.width = be32(i + 8);
+      img.height = be32(i + 12);
+      int depth = std::uint8_t(png[i + 16]), colour = std::uint8_t(png[i + 17]), interlace = std::uint8_t(png[i + 20]);
+      if (depth != 8 || interlace != 0 || (colour != 2 && colour != 6)) throw std::runtime_error("unsupported PNG");
+      channels = colour == 6 ? 4 : 3;
+    } else if (type == "IDAT") {
+      idat += png.substr(i + 8, len);
+    }
+    i += 12 + len;
+  }
+  std::size_t stride = std::size_t(img.width) * channels;
+  std::vector<unsigned char> raw((stride + 1) * img.height);
+  uLongf size = raw.size();
+  if (uncompress(raw.data(), &size, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK || size != raw.size())
+    throw std::runtime_error("bad PNG data");
+  std::vector<unsigned char> prev(stride, 0), cur(stride);
+  img.rgb.resize(std::size_t(img.width) * img.height);
+  for (unsigned y = 0; y < img.height; ++y) {
+    const unsigned char* line = &raw[y * (stride + 1)];
+    int filter = line[0];
+    for (std::size_t x = 0; x < stride; ++x) {
+      int a = x >= std::size_t(channels) ? cur[x - channels] : 0, b = prev[x], c = x >= std::size_t(channels) ? prev[x - channels] : 0;
+      int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+      int pred = filter == 1 ? a : filter == 2 ? b : filter == 3 ? (a + b) / 2 : filter == 4 ? (pa <= pb && pa <= pc ? a : pb <= pc ? b : c) : 0;
+      cur[x] = static_cast<unsigned char>(line[1 + x] + pred);
+    }
+    for (unsigned x = 0; x < img.width; ++x)
+      img.rgb[std::size_t(y) * img.width + x] = std::uint32_t(cur[x * channels]) << 16 | std::uint32_t(cur[x * channels + 1]) << 8 |
+                                                 cur[x * channels + 2];
+    prev = cur;
+  }
+  return img;
+}
+
+TEST(MatrixHtml, ChromiumShowsEachCellInItsStatusColour) {
+  std::string chromium;
+  for (const char* c : {"chromium", "chromium-browser", "google-chrome"})
+    if (test::sh("/", std::string("command -v ") + c).code == 0) chromium = c;
+  if (chromium.empty()) GTEST_SKIP() << "no chromium (./dev installs it)";
+  test::TempDir tmp;
+  write_backport_tree(tmp.path() / "linux");
+  write_text(tmp.path() / "linux/.config",
+             "# Linux/x86 5.14.0-427.el9 Kernel Configuration\nCONFIG_AMD_MEM_ENCRYPT=y\nCONFIG_KVM_INTEL=m\nCONFIG_KEXEC_CORE=y\n");
+  std::string b = test::beaver_binary(), dir = tmp.str();
+  std::string args = " matrix " + dir + "/linux --role guest";
+  sh_ok(dir, b + args + " --format html -o m.html");
+  nlohmann::json j = nlohmann::json::parse(sh_ok(dir, b + args + " --format json"));
+  sh_ok(dir, "HOME=" + dir + " " + chromium + " --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=900,2000 "
+                 "--screenshot=" + dir + "/m.png file://" + dir + "/m.html >/dev/null 2>&1");
+  Image img = decode_png(read_text(tmp.path() / "m.png"));
+  ASSERT_EQ(img.width, 900u);
+  // The cell backgrounds of report/html.cpp.
+  const std::map<std::uint32_t, std::string> colour = {{0xdafbe1, "supported"}, {0xfff8c5, "disabled"}, {0xebedf0, "absent"}};
+  // The kernel column: the leftmost x with a cell colour; walk down just inside it.
+  unsigned left = img.width;
+  for (unsigned y = 0; y < img.height; ++y)
+    for (unsigned x = 0; x < left; ++x)
+      if (colour.count(img.at(x, y))) left = x;
+  ASSERT_LT(left, img.width) << "no cell colour on the page";
+  std::vector<std::string> seen, want;
+  for (unsigned y = 0; y < img.height; ++y) {
+    auto it = colour.find(img.at(left + 3, y));
+    if (it != colour.end() && (seen.empty() || seen.back() != it->second)) seen.push_back(it->second);
+  }
+  // What the rows say, in order, with neighbours of one status merged as they are on screen.
+  for (const auto& f : j["features"]) {
+    std::string s = j["kernels"][0]["features"][f["id"].get<std::string>()]["status"];
+    if (want.empty() || want.back() != s) want.push_back(s);
+  }
+  EXPECT_GE(std::set<std::string>(want.begin(), want.end()).size(), 3u) << "the page should show all three statuses";
+  EXPECT_EQ(seen, want);
 }
 
 }  // namespace

@@ -54,9 +54,9 @@ td.cell { text-align: center; font-weight: 600; border-left: 2px solid #fff; cur
 td.cell small { display: block; font-weight: 400; font-size: 11px; }
 td.cell.supported { background: #dafbe1; color: var(--upstream); }
 td.cell.disabled { background: #fff8c5; color: var(--warn); }
-td.cell.absent { background: #f6f8fa; color: #8c959f; }
+td.cell.absent { background: #ebedf0; color: #6e7781; }
 tr:hover td.cell.supported { background: #aceebb; } tr:hover td.cell.disabled { background: #fae17d; }
-.legend span { margin-right: 14px; }
+.legend > span { margin-right: 16px; }
 )CSS";
 
 }  // namespace

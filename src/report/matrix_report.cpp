@@ -185,9 +185,10 @@ std::string matrix_markdown(const Matrix& m) {
 }
 
 std::string matrix_html(const Matrix& m) {
-  std::string body = "<p class=\"legend\"><span class=\"badge upstream\">yes</span> supported "
-                     "<span class=\"badge warn\">off</span> code present but not enabled "
-                     "<span class=\"badge neutral\">no</span> absent &nbsp;<span class=\"muted\">Hover a cell for the reason.</span></p>\n";
+  std::string body = "<p class=\"legend\"><span><span class=\"badge upstream\">yes</span> supported</span>"
+                     "<span><span class=\"badge warn\">off</span> code present but not enabled</span>"
+                     "<span><span class=\"badge neutral\">no</span> absent</span>"
+                     "<span class=\"muted\">Hover a cell for the reason.</span></p>\n";
   body += "<table class=\"matrix\"><thead><tr><th>feature</th>";
   for (const Column& c : m.kernels)
     body += fmt::format("<th class=\"k\" title=\"{}\">{}<div class=\"muted\">{}</div></th>", html_escape(c.spec), html_escape(c.name),
@@ -204,7 +205,8 @@ std::string matrix_html(const Matrix& m) {
                             html_escape(f->role), html_escape(f->since), html_escape(f->title));
         for (const Column& c : m.kernels) {
           const Cell& x = c.cells[i];
-          std::string missing;
+          // Every cell has a second line, so that rows are as high as each other.
+          std::string missing = fmt::format("<small>{}</small>", html_escape(x.evidence));
           if (x.status != Status::Supported && !x.missing.empty()) {
             std::string first = x.missing.front();
             if (first.size() > 28) first = first.substr(0, 27) + "…";
