@@ -132,6 +132,21 @@ void setup_demo(CLI::App& app, Context& ctx) {
     } else {
       fmt::print("\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
     }
+    // beaver matrix of Debian's kernels: trees (markers) with their configs (Kconfig model).
+    std::vector<std::string> kernels;
+    for (const char* v : {"6.1", "6.12"})
+      if (kconfig::source_installed(v) && std::filesystem::exists(std::string("/usr/src/linux-config-") + v))
+        for (const char* flavour : {"amd64", "cloud-amd64"}) kernels.push_back(fmt::format("debian:{}:{}", v, flavour));
+    if (!kernels.empty()) {
+      std::vector<std::string> args = {exe, "matrix"};
+      args.insert(args.end(), kernels.begin(), kernels.end());
+      step("Which CoCo features Debian's kernels support: code in the tree, and on in the config", args, d.dir, color);
+      args.insert(args.end(), {"--format", "html", "-o", "matrix.html"});
+      step("The same matrix as HTML (hover a cell for the reason)", args, d.dir, color);
+      fmt::print("wrote {}/matrix.html\n", d.dir);
+    } else {
+      fmt::print("\n(beaver matrix step skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+    }
     fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });

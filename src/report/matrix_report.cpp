@@ -126,20 +126,28 @@ std::string matrix_text(const Matrix& m, bool color) {
       });
   out += paint("\nyes = supported · off = code present but not enabled · no = absent\n", "2", color);
 
-  for (const Column& c : m.kernels) {
-    std::string notes;
-    for (std::size_t i = 0; i < m.features.size(); ++i) {
+  // Why not: per feature, kernels with the same answer together (trees of
+  // one release usually share it).
+  std::string why;
+  for (std::size_t i = 0; i < m.features.size(); ++i) {
+    std::vector<std::pair<const Cell*, std::vector<std::string>>> groups;
+    for (const Column& c : m.kernels) {
       const Cell& x = c.cells[i];
       if (x.status == Status::Supported) continue;
-      notes += fmt::format("  {} {}  {}\n", paint(pad(word(x.status), 3), sgr(x.status), color), pad(m.features[i]->id, label),
-                           x.reason);
+      auto same = std::find_if(groups.begin(), groups.end(),
+                               [&](const auto& g) { return g.first->status == x.status && g.first->reason == x.reason; });
+      if (same == groups.end()) groups.push_back({&x, {c.name}});
+      else same->second.push_back(c.name);
     }
-    for (const std::string& w : c.warnings) notes += paint("  warning: ", "33", color) + w + "\n";
-    if (notes.empty()) continue;
-    out += fmt::format("\n{}{}\n", paint(c.name, "1", color),
-                       c.spec == c.name ? "" : paint(fmt::format("  ({})", c.spec), "2", color));
-    out += notes;
+    for (const auto& [x, names] : groups)
+      why += fmt::format("  {} {}  {}\n      {}\n", pad(m.features[i]->id, label - 2), paint(pad(word(x->status), 3), sgr(x->status), color),
+                         paint(fmt::format("{}", fmt::join(names, ", ")), "1", color), x->reason);
   }
+  if (!why.empty()) out += "\n" + paint("Why not", "1", color) + "\n" + why;
+  std::string warnings;
+  for (const Column& c : m.kernels)
+    for (const std::string& w : c.warnings) warnings += fmt::format("  {}: {}\n", c.name, w);
+  if (!warnings.empty()) out += "\n" + paint("Warnings", "1;33", color) + "\n" + warnings;
   return out;
 }
 

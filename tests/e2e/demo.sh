@@ -41,6 +41,16 @@ if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]
   "$beaver" config explain SEV_GUEST --want m --tree debian:6.12 --config "$tmp/demo/snp-guest.config" | grep -q "CONFIG_SEV_GUEST = m" \
     || fail "config explain"
 fi
+# beaver matrix of Debian's 6.1 and 6.12 (trees with their configs).
+if [ -e /usr/src/linux-source-6.1.tar.xz ] && [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.1 ] && [ -d /usr/src/linux-config-6.12 ]; then
+  # INTEL_TDX_HOST came in 6.8; 6.12 has it behind !KEXEC_CORE, which Debian's configs set.
+  grep -Eq '^  tdx-host +no +no +off +off$' <<<"$out" || fail "matrix tdx-host row"
+  grep -Eq '^  tdx-guest-attestation +no +no +yes +yes$' <<<"$out" || fail "matrix tdx-guest-attestation row"
+  # SEV_GUEST needs VIRT_DRIVERS, which 6.1's cloud flavour turns off.
+  grep -Eq '^  snp-guest-attestation +yes +off +yes +yes$' <<<"$out" || fail "matrix snp-guest-attestation row"
+  grep -q "its prompt needs VIRT_DRIVERS (now n)" <<<"$out" || fail "matrix reason"
+  grep -q 'class="cell disabled"' "$tmp/demo/matrix.html" || fail "matrix.html"
+fi
 # The repository is kept and usable.
 cd "$tmp/demo"
 "$beaver" index | grep -q . || true
