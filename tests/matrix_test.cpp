@@ -232,6 +232,21 @@ TEST(MatrixDebian, ConfigsAlone) {
   EXPECT_EQ(cell(b, m, "cca-realm-guest").evidence, "arch");
 }
 
+TEST(MatrixDebian, FlavoursByTheirShortNames) {
+  EXPECT_EQ(kconfig::debian_flavour_name("config.amd64_none_cloud-amd64.xz"), "cloud-amd64");
+  EXPECT_EQ(kconfig::debian_flavour_name("/usr/src/linux-config-6.1/config.amd64_rt_amd64.xz"), "rt-amd64");
+  EXPECT_EQ(kconfig::debian_flavour_name("amd64_none_amd64"), "amd64");
+  if (!fs::exists("/usr/src/linux-config-6.12/config.amd64_rt_amd64.xz")) GTEST_SKIP() << "install linux-config-6.12";
+  EXPECT_EQ(kconfig::debian_config("6.12", "rt-amd64"), kconfig::debian_config("6.12", "amd64_rt_amd64"));
+  try {
+    kconfig::debian_config("6.12", "arm64");
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("linux-config-6.12 has no flavour 'arm64' (it has amd64, cloud-amd64, rt-amd64)"),
+              std::string::npos) << e.what();
+  }
+}
+
 TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
   if (!kconfig::source_installed("6.12") || !debian_configs()) GTEST_SKIP() << "install linux-source-6.12 and linux-config-6.12";
   std::string text = kconfig::debian_config("6.12", "amd64_none_amd64");

@@ -125,7 +125,7 @@ std::string read_base(const std::string& spec, std::string& name) {
       rest = rest.substr(0, colon);
     }
     name = fmt::format("Debian linux-config-{} ({})", rest, flavour);
-    return debian_config(rest, "amd64_none_" + flavour);
+    return debian_config(rest, flavour);
   }
   name = spec;
   std::ifstream in(spec, std::ios::binary);

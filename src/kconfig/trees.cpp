@@ -154,10 +154,36 @@ std::string olddefconfig(const std::string& tree, const std::string& config_text
   return read_file(config);
 }
 
+std::string debian_flavour_name(std::string file) {
+  file = fs::path(file).filename().string();
+  if (file.starts_with("config.")) file = file.substr(7);
+  if (file.ends_with(".xz")) file.resize(file.size() - 3);
+  std::size_t a = file.find('_'), b = a == std::string::npos ? a : file.find('_', a + 1);
+  if (b == std::string::npos) return file;
+  std::string featureset = file.substr(a + 1, b - a - 1), flavour = file.substr(b + 1);
+  return featureset == "none" ? flavour : featureset + "-" + flavour;
+}
+
 std::string debian_config(const std::string& version, const std::string& flavour, const std::string& usr_src) {
-  std::string path = usr_src + "/linux-config-" + version + "/config." + flavour + ".xz";
-  if (!fs::exists(path))
-    throw Error("{}: missing; install the Debian package linux-config-{} (apt-get install linux-config-{})", path, version, version);
+  std::string dir = usr_src + "/linux-config-" + version;
+  std::string path = dir + "/config." + flavour + ".xz";
+  if (!fs::exists(path)) {
+    // A short name ("cloud-amd64", "rt-amd64") for the package's long one.
+    std::vector<std::string> known;
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      if (!name.starts_with("config.") || !name.ends_with(".xz")) continue;
+      known.push_back(debian_flavour_name(name));
+      if (known.back() == flavour) path = e.path().string();
+    }
+    if (!fs::exists(path)) {
+      if (known.empty())
+        throw Error("{}: missing; install the Debian package linux-config-{} (apt-get install linux-config-{})", path, version, version);
+      std::sort(known.begin(), known.end());
+      throw Error("linux-config-{} has no flavour '{}' (it has {})", version, flavour, fmt::join(known, ", "));
+    }
+  }
   ProcessResult r = run_process({"xz", "-dc", path});
   if (r.exit_code != 0) throw Error("{}: xz failed: {}", path, r.err);
   return r.out;

@@ -28,7 +28,12 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
 
 // Debian's config for VERSION and FLAVOUR ("amd64_none_amd64",
 // "amd64_none_cloud-amd64"), decompressed. Throws beaver::Error when missing.
+// FLAVOUR may also be the short name debian_flavour_name() gives ("cloud-amd64", "rt-amd64").
 std::string debian_config(const std::string& version, const std::string& flavour, const std::string& usr_src = "/usr/src");
+
+// The short name of a Debian config flavour: "config.amd64_none_cloud-amd64.xz"
+// -> "cloud-amd64", "amd64_rt_amd64" -> "rt-amd64" (the featureset "none" is dropped).
+std::string debian_flavour_name(std::string file);
 
 // The kernel's own `make ARCH=arch olddefconfig` on `config_text` in `tree`,
 // returning the .config it writes. The tree is not touched (O= points to a

@@ -64,17 +64,6 @@ std::string checked_config(std::string text, const std::string& where) {
   return text;
 }
 
-// "config.amd64_none_cloud-amd64.xz" -> "cloud-amd64"; "config.amd64_rt_amd64.xz" -> "rt-amd64".
-std::string debian_flavour(std::string file) {
-  file = fs::path(file).filename().string();
-  if (file.starts_with("config.")) file = file.substr(7);
-  if (file.ends_with(".xz")) file.resize(file.size() - 3);
-  std::size_t a = file.find('_'), b = file.find('_', a == std::string::npos ? a : a + 1);
-  if (a == std::string::npos || b == std::string::npos) return file;
-  std::string featureset = file.substr(a + 1, b - a - 1), flavour = file.substr(b + 1);
-  return featureset == "none" ? flavour : featureset + "-" + flavour;
-}
-
 void set_config(Kernel& k, std::string text, std::string name) {
   kconfig::DotConfig dc = kconfig::read_dotconfig(text);
   k.arch = config_arch(text);
@@ -122,7 +111,7 @@ std::vector<Kernel> deb_kernels(const std::string& spec) {
     k.kind = "deb";
     std::string where = spec + ":" + path;
     std::string text = checked_config(decompress(std::move(bytes), where), where);
-    k.name = path.starts_with("boot/") ? deb.package : deb.package + ":" + debian_flavour(path);
+    k.name = path.starts_with("boot/") ? deb.package : deb.package + ":" + kconfig::debian_flavour_name(path);
     set_config(k, std::move(text), where);
     out.push_back(std::move(k));
   }
@@ -289,7 +278,7 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
   // Debian's installed configs: /usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
   // is "linux-config-6.12:cloud-amd64", as in the package.
   std::string parent = fs::absolute(path, ec).parent_path().filename().string();
-  if (parent.starts_with("linux-config-") && k.name.starts_with("config.")) k.name = parent + ":" + debian_flavour(k.name);
+  if (parent.starts_with("linux-config-") && k.name.starts_with("config.")) k.name = parent + ":" + kconfig::debian_flavour_name(k.name);
   set_config(k, read_config_file(path), path);
   out.push_back(std::move(k));
   return out;
