@@ -439,6 +439,14 @@ TEST(MatrixInput, DebianPackages) {
              read_text("/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz"));
   std::string lc_deb = make_deb(lc, "linux-config-6.12", "gzip");
 
+  // linux-headers: /usr/src/linux-headers-VERSION/.config.
+  fs::path hdr = tmp.path() / "linux-headers-6.12.117-amd64_6.12.117-1_amd64";
+  write_text(hdr / "usr/src/linux-headers-6.12.117-amd64/include/config/auto.conf", "CONFIG_X=y\n");
+  write_text(hdr / "usr/src/linux-headers-6.12.117-amd64/.config", cfg);
+  Kernel h = only(load_kernels(make_deb(hdr, "linux-headers-6.12.117-amd64", "xz")));
+  EXPECT_EQ(h.name, "linux-headers-6.12.117-amd64");
+  EXPECT_EQ(*h.config, cfg);
+
   Kernel k = only(load_kernels(img_deb));
   EXPECT_EQ(k.name, "linux-image-6.12.117-amd64");
   EXPECT_EQ(k.kind, "deb");

@@ -22,7 +22,7 @@ void setup_matrix(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("matrix", "Which confidential-computing features (SEV, SNP, TDX, SGX, CCA, ...) each kernel supports");
   cmd->add_option("kernels", o->kernels,
                   "Kernels: a source tree (DIR, or DIR:CONFIG; DIR/.config is used when present), a config file "
-                  "(/boot/config-*, .gz, .xz), a Debian package (linux-image-*.deb, linux-config-*.deb), "
+                  "(/boot/config-*, .gz, .xz), a Debian package (linux-image-*.deb, linux-headers-*.deb, linux-config-*.deb), "
                   "debian:VERSION[:FLAVOUR], or with --repo a revision REV[:CONFIG]");
   cmd->add_option("--repo", o->repo, "Read the kernels as revisions of this git repository (nothing is checked out)");
   cmd->add_option("--features", o->features, "Only these feature ids (comma-separated or repeated)")->delimiter(',');

@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -97,10 +98,12 @@ std::string base_name(const std::string& path) {
 
 std::vector<Kernel> deb_kernels(const std::string& spec) {
   // A linux-image package has /boot/config-VERSION (stop there: the modules
-  // that follow are most of the package); a linux-config package has one
+  // that follow are most of the package), a linux-headers package
+  // /usr/src/linux-headers-VERSION/.config; a linux-config package has one
   // config per flavour under /usr/src/linux-config-V/.
   DebContents deb = read_deb(spec, [](const std::string& p) {
     if (p.starts_with("boot/config-")) return 2;
+    if (p.starts_with("usr/src/linux-headers-") && p.ends_with("/.config") && std::count(p.begin(), p.end(), '/') == 3) return 2;
     if (p.starts_with("usr/src/linux-config-") && fs::path(p).filename().string().starts_with("config.")) return 1;
     return 0;
   });
@@ -111,12 +114,12 @@ std::vector<Kernel> deb_kernels(const std::string& spec) {
     k.kind = "deb";
     std::string where = spec + ":" + path;
     std::string text = checked_config(decompress(std::move(bytes), where), where);
-    k.name = path.starts_with("boot/") ? deb.package : deb.package + ":" + kconfig::debian_flavour_name(path);
+    k.name = path.starts_with("usr/src/linux-config-") ? deb.package + ":" + kconfig::debian_flavour_name(path) : deb.package;
     set_config(k, std::move(text), where);
     out.push_back(std::move(k));
   }
   if (out.empty())
-    throw Error("{}: no kernel config in package {} (looked for /boot/config-* and /usr/src/linux-config-*/config.*)", spec,
+    throw Error("{}: no kernel config in package {} (looked for /boot/config-*, /usr/src/linux-headers-*/.config and /usr/src/linux-config-*/config.*)", spec,
                 deb.package.empty() ? "?" : deb.package);
   return out;
 }
