@@ -13,22 +13,32 @@ namespace {
 
 #include "coco_profiles.inc"  // kBuiltinCatalog: data/coco-profiles.toml, embedded by CMake
 
-bool kconfig_name(std::string_view s) {
+}  // namespace
+
+bool is_symbol_name(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
     if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_')) return false;
   return true;
 }
 
-}  // namespace
-
-std::vector<Profile> parse_catalog(std::string_view text, const std::string& source) {
-  toml::table doc;
+toml::table parse_toml(std::string_view text, const std::string& source) {
   try {
-    doc = toml::parse(text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     throw Error("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
   }
+}
+
+void throw_problems(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string all;
+  for (auto& s : problems) all += (all.empty() ? "" : "\n") + s;
+  throw Error("{}", all);
+}
+
+std::vector<Profile> parse_catalog(std::string_view text, const std::string& source) {
+  toml::table doc = parse_toml(text, source);
   std::vector<std::string> problems;
   std::vector<Profile> out;
   auto* profiles = doc["profile"].as_table();
@@ -55,7 +65,7 @@ std::vector<Profile> parse_catalog(std::string_view text, const std::string& sou
     strings("enable", p.enable);
     if (p.enable.empty()) problems.push_back(fmt::format("{}:{}: profile {} enables nothing", source, line, p.name));
     for (auto& s : p.enable)
-      if (!kconfig_name(s)) problems.push_back(fmt::format("{}:{}: '{}' in {} is not a Kconfig symbol name", source, line, s, p.name));
+      if (!is_symbol_name(s)) problems.push_back(fmt::format("{}:{}: '{}' in {} is not a Kconfig symbol name", source, line, s, p.name));
     if (auto* since = t->get("since") ? t->get("since")->as_table() : nullptr) {
       for (auto& [sym, v] : *since) {
         std::string name(sym.str());
@@ -66,11 +76,7 @@ std::vector<Profile> parse_catalog(std::string_view text, const std::string& sou
     }
     out.push_back(std::move(p));
   }
-  if (!problems.empty()) {
-    std::string all;
-    for (auto& s : problems) all += (all.empty() ? "" : "\n") + s;
-    throw Error("{}", all);
-  }
+  throw_problems(problems);
   return out;
 }
 

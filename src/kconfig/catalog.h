@@ -2,6 +2,8 @@
 // binary): named sets of visible Kconfig symbols for `beaver config --enable`.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,6 +22,14 @@ struct Profile {
 // (malformed TOML, a profile without `enable`, a symbol that is not a
 // Kconfig name, `since` for a symbol the profile does not enable).
 std::vector<Profile> parse_catalog(std::string_view toml_text, const std::string& source);
+
+// Shared by the data catalogs (this one and features.h):
+// a symbol name as catalogs write it (capitals, digits, '_'),
+bool is_symbol_name(std::string_view s);
+// "SOURCE:LINE:COL: what" for malformed TOML,
+toml::table parse_toml(std::string_view text, const std::string& source);
+// and every problem found, one per line, thrown at once.
+void throw_problems(const std::vector<std::string>& problems);
 
 // The built-in catalog.
 const std::vector<Profile>& builtin_catalog();

@@ -1,5 +1,7 @@
 #include "kconfig/features.h"
 
+#include "kconfig/catalog.h"
+
 #include "util/error.h"
 
 #include <fmt/format.h>
@@ -13,13 +15,6 @@ namespace beaver::kconfig {
 namespace {
 
 #include "coco_features.inc"  // kBuiltinFeatures: data/coco-features.toml, embedded by CMake
-
-bool kconfig_name(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
 
 bool release_name(std::string_view s) {
   if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front())) || s.find('.') == std::string_view::npos) return false;
@@ -62,12 +57,7 @@ std::string release_of(std::string_view version) {
 }
 
 std::vector<Feature> parse_features(std::string_view text, const std::string& source) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw Error("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
-  }
+  toml::table doc = parse_toml(text, source);
   std::vector<std::string> problems;
   auto problem = [&](const toml::node& n, std::string what) {
     problems.push_back(fmt::format("{}:{}: {}", source, n.source().begin.line, what));
@@ -116,7 +106,7 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
             r.symbol.resize(r.symbol.size() - 2);
           }
         }
-        if (!s || !kconfig_name(r.symbol))
+        if (!s || !is_symbol_name(r.symbol))
           problem(v, fmt::format("{}.symbols: '{}' is not a Kconfig symbol name (NAME or NAME=y)", f.id, s.value_or("?")));
         else
           f.symbols.push_back(r);
@@ -182,11 +172,7 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
     }
     out.push_back(std::move(f));
   }
-  if (!problems.empty()) {
-    std::string all;
-    for (auto& s : problems) all += (all.empty() ? "" : "\n") + s;
-    throw Error("{}", all);
-  }
+  throw_problems(problems);
   std::sort(out.begin(), out.end(), [](const Feature& a, const Feature& b) { return a.line < b.line; });
   return out;
 }
