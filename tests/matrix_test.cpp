@@ -82,14 +82,14 @@ TEST(MatrixCatalog, ReportsEveryProblemWithItsLine) {
       "[feature.a]\ntitle = \"A\"\ntechnology = \"T\"\nrole = \"both\"\narch = \"x86\"\nsince = \"6.x\"\n"
       "symbols = [\"lower\"]\nmarkers = [\"/abs/path\"]\n"
       "[feature.b]\ntitle = \"B\"\ntechnology = \"T\"\nrole = \"guest\"\narch = \"x86\"\nsince = \"6.1\"\n"
-      "symbols = [\"X\"]\nproof = \"Y\"\nmarkers = [[]]\ncolour = \"red\"\n";
+      "symbols = [\"X\"]\nproof = \"y lower\"\nmarkers = [[]]\ncolour = \"red\"\n";
   try {
     kconfig::parse_features(bad, "bad.toml");
     FAIL() << "accepted";
   } catch (const Error& e) {
     std::string m = e.what();
     for (const char* want : {"bad.toml:1: a.role is 'both'", "a.since '6.x'", "'lower' is not a Kconfig symbol name",
-                             "'/abs/path' is not a tree-relative", "b.proof Y is not one of its symbols",
+                             "'/abs/path' is not a tree-relative", "b.proof: 'y lower' is not a Kconfig symbol name",
                              "an empty list of alternatives", "unknown key 'colour'", "feature a names no symbols"})
       EXPECT_NE(m.find(want), std::string::npos) << want << "\nin:\n" << m;
   }
@@ -118,8 +118,10 @@ void check_catalog_against(const std::string& version) {
   Kernel k = only(load_kernels(dir));
   std::vector<std::string> problems;
   std::set<std::string> wanted;
-  for (const Feature& f : kconfig::builtin_features())
+  for (const Feature& f : kconfig::builtin_features()) {
     for (const auto& r : f.symbols) wanted.insert(r.symbol);
+    if (!f.proof.empty()) wanted.insert(f.proof);
+  }
   std::set<std::string> defined = defined_symbols(*k.source, wanted, problems);
   Matrix m = one(k);
   int checked = 0;
@@ -127,6 +129,10 @@ void check_catalog_against(const std::string& version) {
     bool has = kconfig::compare_versions(k.version, f.since) >= 0;
     const Cell& c = cell(m.kernels[0], m, f.id);
     EXPECT_EQ(c.status, has ? Status::Supported : Status::Absent) << f.id << " in " << k.version << ": " << c.reason;
+    // A proof symbol arrived with the feature: in the tree exactly when the feature is.
+    if (!f.proof.empty()) {
+      EXPECT_EQ(defined.count(f.proof) == 1, has) << f.id << ": proof " << f.proof << " in " << version;
+    }
     if (!has) continue;
     for (const auto& r : f.symbols) EXPECT_TRUE(defined.count(r.symbol)) << f.id << ": no config " << r.symbol << " in " << version;
     for (const auto& group : f.markers) {
@@ -328,6 +334,32 @@ TEST(MatrixBackport, MarkersDecideNotTheVersion) {
   EXPECT_EQ(o.kernels[0].cells[0].status, Status::Supported);
   EXPECT_NE(o.kernels[0].cells[0].reason.find("backport"), std::string::npos);
   EXPECT_EQ(o.kernels[0].cells[1].status, Status::Absent);
+}
+
+TEST(MatrixBackport, AnEnterpriseConfigAlone) {
+  // Fedora and RHEL build with ARCH=x86_64, and RHEL 9 (5.14) carries SNP and
+  // TDX guest support: lines for SEV_GUEST and TDX_GUEST_DRIVER prove the backports.
+  test::TempDir tmp;
+  write_text(tmp.path() / "config-5.14.0-427.el9.x86_64",
+             "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86_64 5.14.0-427.el9.x86_64 Kernel Configuration\n#\n"
+             "CONFIG_64BIT=y\nCONFIG_AMD_MEM_ENCRYPT=y\nCONFIG_INTEL_TDX_GUEST=y\nCONFIG_VIRT_DRIVERS=y\nCONFIG_SEV_GUEST=m\n"
+             "CONFIG_TDX_GUEST_DRIVER=m\n# CONFIG_HYPERV is not set\n");
+  Kernel k = only(load_kernels((tmp.path() / "config-5.14.0-427.el9.x86_64").string()));
+  EXPECT_EQ(k.arch, "x86");
+  EXPECT_EQ(k.version, "5.14.0-427.el9.x86_64");
+  Matrix m = one(std::move(k), {"snp-guest", "snp-guest-attestation", "tdx-guest-attestation", "svsm", "unaccepted-memory",
+                                "hyperv-isolation", "cca-realm-guest"});
+  const Column& c = m.kernels[0];
+  EXPECT_EQ(cell(c, m, "snp-guest").status, Status::Supported) << cell(c, m, "snp-guest").reason;
+  EXPECT_EQ(cell(c, m, "snp-guest-attestation").status, Status::Supported);
+  EXPECT_EQ(cell(c, m, "tdx-guest-attestation").status, Status::Supported);
+  EXPECT_NE(cell(c, m, "tdx-guest-attestation").reason.find("a backport: upstream since 6.2"), std::string::npos);
+  EXPECT_EQ(cell(c, m, "svsm").status, Status::Absent);  // nothing in a config can show it
+  EXPECT_EQ(cell(c, m, "svsm").evidence, "version");
+  EXPECT_EQ(cell(c, m, "unaccepted-memory").status, Status::Absent);
+  EXPECT_EQ(cell(c, m, "hyperv-isolation").status, Status::Absent);  // 5.16 upstream, and HYPERV is older than that
+  EXPECT_EQ(cell(c, m, "hyperv-isolation").evidence, "version");
+  EXPECT_EQ(cell(c, m, "cca-realm-guest").evidence, "arch");
 }
 
 // --- Git revisions -----------------------------------------------------------------

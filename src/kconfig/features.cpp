@@ -114,8 +114,8 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
     }
     if (f.symbols.empty()) problem(node, fmt::format("feature {} names no symbols", f.id));
     f.proof = str("proof", false);
-    if (!f.proof.empty() && std::none_of(f.symbols.begin(), f.symbols.end(), [&](const Requirement& r) { return r.symbol == f.proof; }))
-      problem(node, fmt::format("{}.proof {} is not one of its symbols", f.id, f.proof));
+    if (!f.proof.empty() && !is_symbol_name(f.proof))
+      problem(node, fmt::format("{}.proof: '{}' is not a Kconfig symbol name", f.id, f.proof));
 
     auto marker = [&](const toml::node& n) -> std::optional<Marker> {
       Marker m;

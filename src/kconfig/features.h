@@ -28,9 +28,10 @@ struct Requirement {
 struct Feature {
   std::string id, title, technology, role, arch, since;
   std::vector<Requirement> symbols;
-  // The symbol that arrived with the feature (one of `symbols`), or "": a
-  // config that mentions it proves the code is there whatever its version
-  // (a backport); without one, a config alone is judged by `since`.
+  // A symbol that arrived with the feature (usually one of `symbols`; for
+  // snp-guest the SEV_GUEST driver that came with it), or "": a config that
+  // mentions it proves the code is there whatever its version (a backport);
+  // without one, a config alone is judged by `since`.
   std::string proof;
   std::vector<std::vector<Marker>> markers;  // every group needed; one alternative of a group suffices
   std::vector<std::string> interfaces;

@@ -133,8 +133,12 @@ std::string config_arch(std::string_view text) {
     std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? text.size() : end + 1;
     if (line.starts_with("# Linux/") && line.find("Kernel Configuration") != std::string_view::npos) {
-      std::string_view rest = line.substr(8);
-      return std::string(rest.substr(0, rest.find(' ')));
+      // Debian builds with ARCH=x86 ("Linux/x86"), Fedora and RHEL with
+      // ARCH=x86_64 ("Linux/x86_64"): one architecture.
+      std::string arch(line.substr(8, line.substr(8).find(' ')));
+      if (arch == "x86_64" || arch == "i386") return "x86";
+      if (arch == "aarch64") return "arm64";
+      return arch;
     }
   }
   return "";
