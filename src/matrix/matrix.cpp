@@ -52,6 +52,7 @@ std::vector<const Feature*> select_features(const std::vector<std::string>& ids,
     if (!role.empty() && f.role != role) continue;
     out.push_back(&f);
   }
+  if (out.empty()) throw Error("no feature of role {} among {}", role, fmt::join(ids, ", "));
   return out;
 }
 
