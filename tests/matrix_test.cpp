@@ -269,6 +269,18 @@ TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
   expect_line(text, "CONFIG_KVM_AMD_SEV=y", "6.12 amd64 config");
   EXPECT_EQ(cell(c, m, "snp-host").status, Status::Supported);
 
+  // Flavours of one tree share its parse (KconfigCache); each still gets its own answer.
+  std::vector<Kernel> both;
+  for (const char* spec : {"debian:6.12:amd64", "debian:6.12:cloud-amd64", "debian:6.12:amd64"}) both.push_back(only(load_kernels(spec)));
+  Matrix shared = build_matrix(both, select_features({}, ""), 2);
+  for (std::size_t i = 0; i < both.size(); ++i) {
+    Matrix alone = one(only(load_kernels(both[i].spec)));
+    for (std::size_t f = 0; f < alone.features.size(); ++f)
+      EXPECT_EQ(shared.kernels[i].cells[f].reason, alone.kernels[0].cells[f].reason) << both[i].spec << " " << alone.features[f]->id;
+  }
+  EXPECT_EQ(cell(shared.kernels[1], shared, "sev-host").status, Status::Disabled);  // cloud: no PSP driver
+  EXPECT_EQ(cell(shared.kernels[0], shared, "sev-host").status, Status::Supported);
+
   // 6.1 cloud: SEV_GUEST sits under VIRT_DRIVERS, which the cloud flavour turns off.
   if (!kconfig::source_installed("6.1")) return;
   std::string cloud = kconfig::debian_config("6.1", "amd64_none_cloud-amd64");

@@ -74,7 +74,31 @@ bool on(const std::string& value, bool builtin) { return value == "y" || (!built
 
 }  // namespace
 
-Column evaluate(const Kernel& k, const std::vector<const Feature*>& features) {
+std::shared_ptr<const kconfig::Kconfig> KconfigCache::get(const std::string& tree, const std::string& arch) {
+  std::string key = tree + '\0' + arch;
+  std::promise<std::shared_ptr<const kconfig::Kconfig>> promise;
+  std::shared_future<std::shared_ptr<const kconfig::Kconfig>> future;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = parsed_.find(key);
+    if (it != parsed_.end()) {
+      future = it->second;
+    } else {
+      parsed_[key] = promise.get_future().share();
+    }
+  }
+  if (future.valid()) return future.get();  // rethrows the first caller's error
+  try {
+    auto k = std::make_shared<const kconfig::Kconfig>(kconfig::parse_kernel_tree(tree, arch));
+    promise.set_value(k);
+    return k;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    throw;
+  }
+}
+
+Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, KconfigCache* cache) {
   Column col;
   col.name = k.name;
   col.spec = k.spec;
@@ -91,13 +115,14 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features) {
   if (k.source) defined = defined_symbols(*k.source, wanted, problems);
 
   std::optional<kconfig::DotConfig> dc;
-  std::optional<kconfig::Kconfig> kc;
+  std::shared_ptr<const kconfig::Kconfig> kc;
   std::optional<kconfig::Evaluator> ev;
   if (k.config) {
     dc = kconfig::read_dotconfig(*k.config);
     if (!k.tree_dir.empty()) {
       try {
-        kc = kconfig::parse_kernel_tree(k.tree_dir, kconfig_arch(k.arch, *dc));
+        std::string arch = kconfig_arch(k.arch, *dc);
+        kc = cache ? cache->get(k.tree_dir, arch) : std::make_shared<const kconfig::Kconfig>(kconfig::parse_kernel_tree(k.tree_dir, arch));
         ev.emplace(*kc);
         ev->load(*dc);
       } catch (const Error& e) {
@@ -212,10 +237,11 @@ Matrix build_matrix(const std::vector<Kernel>& kernels, const std::vector<const 
   std::size_t done = 0;
   std::mutex mutex;
   std::vector<std::exception_ptr> errors(kernels.size());
+  KconfigCache cache;
   auto work = [&] {
     for (std::size_t i; (i = next++) < kernels.size();) {
       try {
-        m.kernels[i] = evaluate(kernels[i], features);
+        m.kernels[i] = evaluate(kernels[i], features, &cache);
       } catch (...) {
         errors[i] = std::current_exception();
       }

@@ -10,9 +10,14 @@
 #pragma once
 
 #include "kconfig/features.h"
+#include "kconfig/kconfig.h"
 #include "matrix/kernel.h"
 
 #include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,8 +50,20 @@ struct Matrix {
 // listing the known ones.
 std::vector<const kconfig::Feature*> select_features(const std::vector<std::string>& ids, const std::string& role);
 
-// One column.
-Column evaluate(const Kernel& kernel, const std::vector<const kconfig::Feature*>& features);
+// Parsed Kconfig trees shared by the kernels of one matrix: the flavours of
+// one tree parse it once. Safe to use from several threads (a second caller
+// for the same tree waits for the first).
+class KconfigCache {
+public:
+  std::shared_ptr<const kconfig::Kconfig> get(const std::string& tree, const std::string& arch);
+
+private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_future<std::shared_ptr<const kconfig::Kconfig>>> parsed_;
+};
+
+// One column (`cache`: where to find or keep the parsed tree; null: parse it).
+Column evaluate(const Kernel& kernel, const std::vector<const kconfig::Feature*>& features, KconfigCache* cache = nullptr);
 
 // Every column, kernels evaluated in parallel (at most `jobs` at once; 0: one
 // per core). `progress`, when given, is called (from one thread at a time)
