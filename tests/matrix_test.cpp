@@ -443,7 +443,9 @@ TEST(MatrixInput, CompressedConfigsAndBadFiles) {
   write_text(tmp.path() / "notes.txt", "hello\n");
   write_text(tmp.path() / "empty", "");
   write_text(tmp.path() / "bad.xz", std::string("\xfd" "7zXZ\0garbage", 13));
-  for (const char* f : {"notes.txt", "empty", "bad.xz", "missing"}) {
+  // 100 MiB of zeros in 15 KiB of xz: refused, not swallowed.
+  sh_ok(tmp.str(), "head -c 100M /dev/zero | xz -1 > bomb.xz");
+  for (const char* f : {"notes.txt", "empty", "bad.xz", "missing", "bomb.xz"}) {
     try {
       load_kernels((tmp.path() / f).string());
       ADD_FAILURE() << f << " accepted";

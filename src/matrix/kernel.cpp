@@ -34,6 +34,10 @@ bool compressed(std::string_view b) {
          b.starts_with("\x28\xb5\x2f\xfd") || b.starts_with("BZh");
 }
 
+// A kernel config is a few hundred KiB; anything past this is not one (and
+// a compressed "bomb" must not take the machine's memory).
+constexpr std::size_t kMaxFile = 64u << 20;
+
 // Everything libarchive reads from the current entry of `a`.
 std::string entry_data(archive* a, const std::string& where) {
   std::string out;
@@ -43,6 +47,7 @@ std::string entry_data(archive* a, const std::string& where) {
     if (n < 0) throw Error("{}: {}", where, archive_error_string(a) ? archive_error_string(a) : "cannot decompress");
     if (n == 0) break;
     out.append(buf, std::size_t(n));
+    if (out.size() > kMaxFile) throw Error("{}: larger than {} MiB: not a kernel config", where, kMaxFile >> 20);
   }
   return out;
 }
@@ -147,6 +152,7 @@ std::string config_arch(std::string_view text) {
 std::string read_config_file(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error("{}: no such file", path);
+  if (fs::file_size(path, ec) > kMaxFile) throw Error("{}: larger than {} MiB: not a kernel config", path, kMaxFile >> 20);
   return checked_config(decompress(slurp(path), path), path);
 }
 
