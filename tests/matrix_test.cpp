@@ -297,6 +297,7 @@ TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
 // host code of 6.8 backported, and no unaccepted-memory support.
 void write_backport_tree(const fs::path& d) {
   write_text(d / "Makefile", "VERSION = 5\nPATCHLEVEL = 14\nSUBLEVEL = 0\nEXTRAVERSION = -427.el9\nNAME = Backport\n");
+  write_text(d / "kernel/fork.c", "/* the kernel itself */\n");
   write_text(d / "Kconfig", "mainmenu \"Linux/$(SRCARCH) $(KERNELVERSION) Kernel Configuration\"\n"
                             "config X86_64\n\tdef_bool y\n"
                             "config AMD_MEM_ENCRYPT\n\tbool \"AMD Secure Memory Encryption\"\n\tdepends on X86_64\n"
@@ -455,6 +456,15 @@ TEST(MatrixInput, CompressedConfigsAndBadFiles) {
   }
   // A directory that is not a kernel tree.
   EXPECT_THROW(load_kernels(tmp.str()), Error);
+  // A headers or build directory (Debian's /usr/src/linux-headers-*: Makefile and .config, no
+  // sources): judged by its .config, with a warning.
+  write_text(tmp.path() / "linux-headers-6.12.117-amd64/Makefile", "include /usr/src/linux-headers-6.12.117-common/Makefile\n");
+  write_text(tmp.path() / "linux-headers-6.12.117-amd64/.config", text);
+  Kernel h = only(load_kernels((tmp.path() / "linux-headers-6.12.117-amd64").string()));
+  EXPECT_EQ(h.kind, "config");
+  EXPECT_EQ(h.version, "6.12.117");
+  ASSERT_EQ(h.warnings.size(), 1u);
+  EXPECT_NE(h.warnings[0].find("no kernel sources"), std::string::npos);
 }
 
 // Builds a .deb with the real dpkg-deb.

@@ -77,9 +77,10 @@ std::string read_file(const std::string& path) {
 // What unpacked_tree() takes from a tarball (tar wildcards under its top directory).
 std::vector<std::string> unpacked_paths() {
   // Kconfig and `make olddefconfig` need these...
-  std::vector<std::string> out = {"Makefile", "Kconfig", "scripts/*", "*Kconfig*", "arch/*/Makefile", "arch/*/tools/*",
+  std::vector<std::string> out = {"Makefile", "Kconfig", "kernel/fork.c", "scripts/*", "*Kconfig*", "arch/*/Makefile", "arch/*/tools/*",
                                   "arch/*/include/uapi/asm/*", "include/uapi/*", "tools/include/*"};
-  // ...and beaver matrix the files its markers name (every alternative).
+  // ...and beaver matrix the files its markers name (every alternative), and
+  // kernel/fork.c, which tells a source tree from a headers directory.
   for (const Feature& f : builtin_features())
     for (const auto& group : f.markers)
       for (const Marker& m : group) {

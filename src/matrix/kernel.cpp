@@ -88,8 +88,9 @@ Kernel tree_kernel(const std::string& spec, const std::string& dir, const std::s
   k.name = name;
   k.kind = "tree";
   k.source = open_directory(dir);
-  if (k.source->stat("Kconfig") != SourceTree::Entry::File || k.source->stat("Makefile") != SourceTree::Entry::File)
-    throw Error("{}: not a kernel source tree (no Kconfig and Makefile at its top)", dir);
+  if (k.source->stat("Kconfig") != SourceTree::Entry::File || k.source->stat("Makefile") != SourceTree::Entry::File ||
+      k.source->stat("kernel/fork.c") != SourceTree::Entry::File)
+    throw Error("{}: not a kernel source tree (no Kconfig, Makefile and kernel/fork.c at its top)", dir);
   k.tree_dir = dir;
   k.version = tree_version(*k.source);
   return k;
@@ -269,6 +270,20 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
     }
   }
   if (fs::is_directory(path, ec)) {
+    fs::path dot = fs::path(path) / ".config";
+    if (config.empty() && !fs::exists(fs::path(path) / "kernel/fork.c", ec) && fs::is_regular_file(dot, ec)) {
+      // Not a full source tree but a build or headers directory
+      // (/lib/modules/$(uname -r)/build, /usr/src/linux-headers-*): its .config is what it knows.
+      Kernel k;
+      k.spec = spec;
+      k.kind = "config";
+      k.name = base_name(path);
+      set_config(k, read_config_file(dot.string()), dot.string());
+      k.warnings.push_back(fmt::format("{} has no kernel sources (no kernel/fork.c: a headers or build directory?); "
+                                       "judged by its .config alone", path));
+      out.push_back(std::move(k));
+      return out;
+    }
     Kernel k = tree_kernel(spec, path, base_name(path));
     if (config.empty() && fs::is_regular_file(fs::path(path) / ".config", ec)) config = (fs::path(path) / ".config").string();
     else if (!config.empty()) k.name += "+" + base_name(config);
