@@ -65,7 +65,10 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
   std::vector<Feature> out;
   auto* features = doc["feature"].as_table();
   if (!features) throw Error("{}: no [feature.ID] tables", source);
-  for (auto& [key, node] : *features) {
+  for (auto& entry_kv : *features) {
+    // Plain references: lambdas below use them (clang 14 cannot capture structured bindings).
+    const toml::key& key = entry_kv.first;
+    toml::node& node = entry_kv.second;
     Feature f;
     f.id = std::string(key.str());
     f.line = int(node.source().begin.line);
@@ -165,10 +168,12 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
     if (auto* is = t->get("interfaces") ? t->get("interfaces")->as_array() : nullptr)
       for (auto& v : *is)
         if (auto s = v.value<std::string>()) f.interfaces.push_back(*s);
-    for (auto& [k, v] : *t) {
+    for (auto& kv : *t) {
+      const std::string_view k = kv.first.str();
+      const toml::node& v = kv.second;
       static const char* known[] = {"title", "technology", "role", "arch", "since", "symbols", "proof", "markers", "interfaces"};
-      if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return k.str() == n; }))
-        problem(v, fmt::format("{}: unknown key '{}'", f.id, k.str()));
+      if (std::none_of(std::begin(known), std::end(known), [&](const char* n) { return k == n; }))
+        problem(v, fmt::format("{}: unknown key '{}'", f.id, k));
     }
     out.push_back(std::move(f));
   }
