@@ -133,7 +133,13 @@ void check_catalog_against(const std::string& version) {
     if (!f.proof.empty()) {
       EXPECT_EQ(defined.count(f.proof) == 1, has) << f.id << ": proof " << f.proof << " in " << version;
     }
-    if (!has) continue;
+    if (!has) {
+      // Before the feature's release, none of its markers is there (each is its code, not something older).
+      for (const auto& group : f.markers)
+        for (const auto& mk : group)
+          EXPECT_FALSE(has_marker(*k.source, mk, problems)) << f.id << ": " << mk.describe() << " already in " << version;
+      continue;
+    }
     for (const auto& r : f.symbols) EXPECT_TRUE(defined.count(r.symbol)) << f.id << ": no config " << r.symbol << " in " << version;
     for (const auto& group : f.markers) {
       bool any = false;

@@ -54,8 +54,8 @@ void for_rows(const Matrix& m, Heading heading, Row row) {
 }
 
 std::string summary_line(const Matrix& m) {
-  return fmt::format("{} features × {} kernels: {} supported, {} code present but not enabled, {} absent",
-                     m.features.size(), m.kernels.size(), m.count(Status::Supported), m.count(Status::Disabled),
+  return fmt::format("{} feature{} × {} kernel{}: {} supported, {} code present but not enabled, {} absent",
+                     m.features.size(), m.features.size() == 1 ? "" : "s", m.kernels.size(), m.kernels.size() == 1 ? "" : "s", m.count(Status::Supported), m.count(Status::Disabled),
                      m.count(Status::Absent));
 }
 
