@@ -6,7 +6,7 @@ set -euo pipefail
 beaver=$1
 fail() { echo "FAIL: $*"; exit 1; }
 "$beaver" --help | grep -q "Examples:" || fail "beaver --help has no examples"
-for cmd in index patch-id log demo; do
+for cmd in index patch-id log stack rebase-diff delta fixes config matrix demo; do
   "$beaver" "$cmd" --help | grep -q "Examples:" || fail "beaver $cmd --help has no examples"
 done
 set +e
