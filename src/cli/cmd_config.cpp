@@ -125,12 +125,9 @@ void setup_config(CLI::App& app, Context& ctx) {
     kconfig::ConfigureReport rep = kconfig::configure(co);
     if (!o->output.empty()) write_output(o->output, rep.config);
     if (!o->fragment.empty()) write_output(o->fragment, rep.fragment());
-    std::string text;
-    if (o->format == "json") text = json_text(report::config_json(rep)) + "\n";
-    else if (o->format == "markdown") text = report::config_markdown(rep);
-    else if (o->format == "html") text = report::config_html(rep);
-    else text = report::config_text(rep, o->report.empty() && use_color(stdout));
-    write_output(o->report, text);
+    write_report(o->format, o->report,
+                 {[&] { return report::config_json(rep); }, [&] { return report::config_markdown(rep); },
+                  [&] { return report::config_html(rep); }, [&](bool color) { return report::config_text(rep, color); }});
     if (!rep.all_ok() && !o->allow_partial) ctx.exit_code = kExitFound;
   });
 }

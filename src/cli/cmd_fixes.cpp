@@ -66,12 +66,9 @@ void setup_fixes(CLI::App& app, Context& ctx) {
     match::FixesReport r = match::run_fixes(repo, fo);
     progress.finish();
     matching.finish();
-    std::string text;
-    if (o->format == "json") text = json_text(report::fixes_json(r));
-    else if (o->format == "markdown") text = report::fixes_markdown(r, o->links);
-    else if (o->format == "html") text = report::fixes_html(r, o->links);
-    else text = report::fixes_text(r, o->output.empty() && use_color(stdout));
-    write_output(o->output, text);
+    write_report(o->format, o->output,
+                 {[&] { return report::fixes_json(r); }, [&] { return report::fixes_markdown(r, o->links); },
+                  [&] { return report::fixes_html(r, o->links); }, [&](bool color) { return report::fixes_text(r, color); }});
     if (o->check && !r.missing.empty()) ctx.exit_code = kExitFound;
   });
 }

@@ -65,12 +65,9 @@ void setup_matrix(CLI::App& app, Context& ctx) {
     Progress bar("matrix");
     matrix::Matrix m = matrix::build_matrix(kernels, features, o->jobs, [&](std::size_t done, std::size_t total) { bar.update(done, total); });
     bar.finish();
-    std::string text;
-    if (o->format == "json") text = json_text(report::matrix_json(m)) + "\n";
-    else if (o->format == "markdown") text = report::matrix_markdown(m);
-    else if (o->format == "html") text = report::matrix_html(m);
-    else text = report::matrix_text(m, o->output.empty() && use_color(stdout));
-    write_output(o->output, text);
+    write_report(o->format, o->output,
+                 {[&] { return report::matrix_json(m); }, [&] { return report::matrix_markdown(m); },
+                  [&] { return report::matrix_html(m); }, [&](bool color) { return report::matrix_text(m, color); }});
     if (o->check && m.count(matrix::Status::Supported) != m.features.size() * m.kernels.size()) ctx.exit_code = kExitFound;
   });
 }

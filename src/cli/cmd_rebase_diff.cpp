@@ -51,12 +51,9 @@ void setup_rebase_diff(CLI::App& app, Context& ctx) {
     ro.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
     match::RebaseReport r = match::run_rebase_diff(repo, ro);
     progress.finish();
-    std::string text;
-    if (o->format == "json") text = json_text(report::rebase_json(r));
-    else if (o->format == "markdown") text = report::rebase_markdown(r, o->links);
-    else if (o->format == "html") text = report::rebase_html(r, o->links);
-    else text = report::rebase_text(r, o->output.empty() && use_color(stdout));
-    write_output(o->output, text);
+    write_report(o->format, o->output,
+                 {[&] { return report::rebase_json(r); }, [&] { return report::rebase_markdown(r, o->links); },
+                  [&] { return report::rebase_html(r, o->links); }, [&](bool color) { return report::rebase_text(r, color); }});
     (void)ctx;
   });
 }

@@ -66,13 +66,9 @@ void setup_stack(CLI::App& app, Context& ctx) {
     match::StackReport r = match::run_stack(repo, so);
     progress.finish();
     matching.finish();
-    bool to_file = !o->output.empty();
-    std::string text;
-    if (o->format == "json") text = json_text(report::stack_json(r));
-    else if (o->format == "markdown") text = report::stack_markdown(r, o->links);
-    else if (o->format == "html") text = report::stack_html(r, o->links);
-    else text = report::stack_text(r, !to_file && use_color(stdout));
-    write_output(o->output, text);
+    write_report(o->format, o->output,
+                 {[&] { return report::stack_json(r); }, [&] { return report::stack_markdown(r, o->links); },
+                  [&] { return report::stack_html(r, o->links); }, [&](bool color) { return report::stack_text(r, color); }});
     // Mail problems by kind, with a few places each: an archive can hold
     // thousands of the same (format-patch output has no Message-ID).
     std::map<std::string, std::vector<std::string>> kinds;

@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include "util/term.h"
+
 #include "util/error.h"
 
 #include <fmt/format.h>
@@ -46,6 +48,15 @@ void write_output(const std::string& path, std::string_view text) {
     std::remove(tmp.c_str());
     throw Error("{}: cannot write: {}", path, std::strerror(err));
   }
+}
+
+void write_report(const std::string& format, const std::string& path, const ReportFaces& faces) {
+  std::string text;
+  if (format == "json") text = json_text(faces.json());
+  else if (format == "markdown") text = faces.markdown();
+  else if (format == "html") text = faces.html();
+  else text = faces.text((path.empty() || path == "-") && use_color(stdout));
+  write_output(path, text);
 }
 
 }  // namespace beaver::cli

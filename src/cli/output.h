@@ -7,6 +7,7 @@
 
 #include "report/escape.h"
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,15 @@ std::string json_text(const nlohmann::json& j);
 // Writes a report to `path` (through a temporary file renamed into place, so
 // a failed run never leaves half a report), or to standard output when empty.
 void write_output(const std::string& path, std::string_view text);
+// The faces of one report, rendered on demand.
+struct ReportFaces {
+  std::function<nlohmann::json()> json;
+  std::function<std::string()> markdown, html;
+  std::function<std::string(bool color)> text;
+};
+// Renders the face --format asks for and writes it with write_output; the
+// text face gets colour only when it goes to a terminal.
+void write_report(const std::string& format, const std::string& path, const ReportFaces& faces);
 using report::html_escape;
 using report::markdown_escape;
 using report::safe_text;
