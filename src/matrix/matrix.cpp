@@ -207,7 +207,7 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
         }
       } else {
         cell.status = Status::Supported;
-        cell.evidence = "config";
+        cell.evidence = ev ? "kconfig" : "config";
         std::vector<std::string> set;
         for (const auto& r : f->symbols) set.push_back(fmt::format("{}={}", r.symbol, value(r.symbol)));
         cell.reason = fmt::format("{}", fmt::join(set, ", "));
