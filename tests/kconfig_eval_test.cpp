@@ -33,10 +33,13 @@ std::string conf_binary(const std::string& version) {
   if (it != built.end()) return it->second;
   const std::string tree = unpacked_tree(version);
   olddefconfig(tree, debian_config(version, "amd64_none_cloud-amd64"));
+  // Only the top level of kbuild/ is listed: other tests run make in the
+  // build directories below at the same time (temporary files come and go).
   std::string found;
-  for (auto& e : fs::recursive_directory_iterator(cache_dir() + "/kbuild"))
-    if (e.path().filename() == "conf" && e.path().string().find("/linux-source-" + version + "-") != std::string::npos)
-      found = e.path().string();
+  for (auto& e : fs::directory_iterator(cache_dir() + "/kbuild"))
+    if (e.path().filename().string().starts_with("linux-source-" + version + "-") &&
+        fs::exists(e.path() / "scripts/kconfig/conf"))
+      found = (e.path() / "scripts/kconfig/conf").string();
   built[version] = found;
   return found;
 }
