@@ -432,6 +432,19 @@ TEST(MatrixGit, AMissingBlobIsAWarningNotAnAbsence) {
   EXPECT_EQ(c.cells[0].status, Status::Supported);
   ASSERT_FALSE(c.warnings.empty());
   EXPECT_NE(c.warnings[0].find("arch/x86/virt/vmx/tdx/tdx.c: object " + blob + " is missing"), std::string::npos) << c.warnings[0];
+
+  // The Kconfig and Makefile blobs gone too: the symbol cannot be checked,
+  // which is a warning and not "absent"; the version is unknown.
+  for (const char* path : {"Kconfig", "Makefile"}) {
+    std::string b = repo.git(std::string("rev-parse HEAD:") + path).substr(0, 40);
+    fs::remove(fs::path(repo.dir()) / ".git/objects" / b.substr(0, 2) / b.substr(2));
+  }
+  Matrix n = one(only(load_kernels("HEAD", repo.dir())), {"tdx-host"});
+  EXPECT_EQ(n.kernels[0].version, "");
+  EXPECT_EQ(n.kernels[0].cells[0].status, Status::Supported) << n.kernels[0].cells[0].reason;
+  bool said = false;
+  for (const std::string& w : n.kernels[0].warnings) said |= w.find("1 Kconfig file(s) could not be read") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 // --- Config files and packages ------------------------------------------------------

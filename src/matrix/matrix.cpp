@@ -112,7 +112,18 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
   for (const Feature* f : features)
     for (const auto& r : f->symbols) wanted.insert(r.symbol);
   std::vector<std::string> problems;
-  if (k.source) defined = defined_symbols(*k.source, wanted, problems);
+  // A Kconfig file that cannot be read (a missing git object) may define any
+  // symbol: then an unfound symbol is not evidence of absence.
+  bool kconfig_complete = true;
+  if (k.source) {
+    std::size_t before = problems.size();
+    defined = defined_symbols(*k.source, wanted, problems);
+    if (problems.size() > before) {
+      kconfig_complete = false;
+      col.warnings.push_back(fmt::format("{} Kconfig file(s) could not be read: symbols they may define are not held against "
+                                         "any feature (markers still are)", problems.size() - before));
+    }
+  }
 
   std::optional<kconfig::DotConfig> dc;
   std::shared_ptr<const kconfig::Kconfig> kc;
@@ -154,7 +165,7 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
     // Is the code there?
     if (k.source) {
       for (const auto& r : f->symbols)
-        if (!defined.count(r.symbol)) cell.missing.push_back(r.symbol);
+        if (!defined.count(r.symbol) && kconfig_complete) cell.missing.push_back(r.symbol);
       std::size_t symbols_missing = cell.missing.size();
       for (const auto& group : f->markers)
         if (std::none_of(group.begin(), group.end(), [&](const kconfig::Marker& m) { return has_marker(*k.source, m, problems); }))

@@ -166,7 +166,11 @@ std::unique_ptr<SourceTree> open_revision(const std::string& repo, const std::st
 
 std::string tree_version(const SourceTree& tree) {
   std::string makefile;
-  if (!tree.read("Makefile", makefile)) return "";
+  try {
+    if (!tree.read("Makefile", makefile)) return "";
+  } catch (const Error&) {
+    return "";  // a missing object: the version is unknown, the rest can still be read
+  }
   return kconfig::makefile_kernel_version(makefile);
 }
 
