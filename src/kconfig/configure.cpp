@@ -140,6 +140,12 @@ Kconfig parse_kernel_tree(const std::string& tree, const std::string& arch) {
   std::error_code ec;
   fs::create_directories(cache_dir(), ec);
   if (!ec) o.shell_cache = cache_dir() + "/kconfig-shell.cache";
+  // $(cc-option) makes and removes .tmp_$$ directories in its working
+  // directory, as it does in an O= build's objtree: never in the tree, which
+  // other threads and processes may be reading at the same time.
+  fs::path cwd = fs::path(cache_dir()) / "kconfig-shell-cwd";
+  fs::create_directories(cwd, ec);
+  if (!ec) o.shell_cwd = cwd;
   return parse_tree(o);
 }
 
