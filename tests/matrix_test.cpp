@@ -271,6 +271,7 @@ TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
   EXPECT_EQ(cell(c, m, "tdx-host").status, Status::Disabled);
   EXPECT_EQ(cell(c, m, "tdx-host").evidence, "kconfig");
   EXPECT_NE(cell(c, m, "tdx-host").reason.find("KEXEC_CORE"), std::string::npos) << cell(c, m, "tdx-host").reason;
+  expect_line(text, "CONFIG_INTEL_TDX_GUEST=y", "6.12 amd64 config");
   EXPECT_EQ(cell(c, m, "tdx-guest").status, Status::Supported);
   expect_line(text, "CONFIG_KVM_AMD_SEV=y", "6.12 amd64 config");
   EXPECT_EQ(cell(c, m, "snp-host").status, Status::Supported);
@@ -284,7 +285,10 @@ TEST(MatrixDebian, TreeWithConfigUsesTheKconfigModel) {
     for (std::size_t f = 0; f < alone.features.size(); ++f)
       EXPECT_EQ(shared.kernels[i].cells[f].reason, alone.kernels[0].cells[f].reason) << both[i].spec << " " << alone.features[f]->id;
   }
-  EXPECT_EQ(cell(shared.kernels[1], shared, "sev-host").status, Status::Disabled);  // cloud: no PSP driver
+  std::string cloud612 = kconfig::debian_config("6.12", "cloud-amd64");
+  expect_line(cloud612, "CONFIG_KVM_AMD=m", "6.12 cloud config");
+  EXPECT_EQ(cloud612.find("CONFIG_CRYPTO_DEV_SP_PSP"), std::string::npos);  // KVM_AMD_SEV depends on it
+  EXPECT_EQ(cell(shared.kernels[1], shared, "sev-host").status, Status::Disabled);
   EXPECT_EQ(cell(shared.kernels[0], shared, "sev-host").status, Status::Supported);
 
   // 6.1 cloud: SEV_GUEST sits under VIRT_DRIVERS, which the cloud flavour turns off.
