@@ -1,7 +1,6 @@
 #include "matrix/kernel.h"
 
 #include "kconfig/configure.h"
-#include "kconfig/dotconfig.h"
 #include "kconfig/trees.h"
 #include "util/error.h"
 
@@ -71,15 +70,26 @@ std::string checked_config(std::string text, const std::string& where) {
 }
 
 void set_config(Kernel& k, std::string text, std::string name) {
-  kconfig::DotConfig dc = kconfig::read_dotconfig(text);
-  k.arch = config_arch(text);
-  if (!dc.version.empty()) {
-    if (!k.version.empty() && kconfig::release_of(k.version) != kconfig::release_of(dc.version))
-      k.warnings.push_back(fmt::format("{} was written for Linux {}, but the tree is {}", name, dc.version, k.version));
-    if (k.version.empty()) k.version = dc.version;
+  // Only the header is needed here; the values are read where the cells are made.
+  ConfigHeader h = config_header(text);
+  k.arch = h.arch;
+  if (!h.version.empty()) {
+    if (!k.version.empty() && kconfig::release_of(k.version) != kconfig::release_of(h.version))
+      k.warnings.push_back(fmt::format("{} was written for Linux {}, but the tree is {}", name, h.version, k.version));
+    if (k.version.empty()) k.version = h.version;
   }
   k.config = std::move(text);
   k.config_name = std::move(name);
+}
+
+// A kernel known by a config alone (a file, a package's, a headers directory's).
+Kernel config_kernel(const std::string& spec, const char* kind, std::string name, std::string text, std::string where) {
+  Kernel k;
+  k.spec = spec;
+  k.kind = kind;
+  k.name = std::move(name);
+  set_config(k, std::move(text), std::move(where));
+  return k;
 }
 
 Kernel tree_kernel(const std::string& spec, const std::string& dir, const std::string& name) {
@@ -115,14 +125,10 @@ std::vector<Kernel> deb_kernels(const std::string& spec) {
   });
   std::vector<Kernel> out;
   for (auto& [path, bytes] : deb.files) {
-    Kernel k;
-    k.spec = spec;
-    k.kind = "deb";
     std::string where = spec + ":" + path;
     std::string text = checked_config(decompress(std::move(bytes), where), where);
-    k.name = path.starts_with("usr/src/linux-config-") ? deb.package + ":" + kconfig::debian_flavour_name(path) : deb.package;
-    set_config(k, std::move(text), where);
-    out.push_back(std::move(k));
+    std::string name = path.starts_with("usr/src/linux-config-") ? deb.package + ":" + kconfig::debian_flavour_name(path) : deb.package;
+    out.push_back(config_kernel(spec, "deb", std::move(name), std::move(text), where));
   }
   if (out.empty())
     throw Error("{}: no kernel config in package {} (looked for /boot/config-*, /usr/src/linux-headers-*/.config and /usr/src/linux-config-*/config.*)", spec,
@@ -132,22 +138,27 @@ std::vector<Kernel> deb_kernels(const std::string& spec) {
 
 }  // namespace
 
-std::string config_arch(std::string_view text) {
+ConfigHeader config_header(std::string_view text) {
+  constexpr std::string_view kTail = " Kernel Configuration";
   std::size_t n = 0, pos = 0;
   while (pos < text.size() && n++ < 8) {
     std::size_t end = text.find('\n', pos);
     std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? text.size() : end + 1;
-    if (line.starts_with("# Linux/") && line.find("Kernel Configuration") != std::string_view::npos) {
-      // Debian builds with ARCH=x86 ("Linux/x86"), Fedora and RHEL with
-      // ARCH=x86_64 ("Linux/x86_64"): one architecture.
-      std::string arch(line.substr(8, line.substr(8).find(' ')));
-      if (arch == "x86_64" || arch == "i386") return "x86";
-      if (arch == "aarch64") return "arm64";
-      return arch;
-    }
+    std::size_t tail = line.find(kTail);
+    if (!line.starts_with("# Linux/") || tail == std::string_view::npos) continue;
+    std::string_view body = line.substr(8, tail - 8);  // "x86 6.12.117"
+    std::size_t space = body.find(' ');
+    ConfigHeader h;
+    h.arch = std::string(body.substr(0, space));
+    if (space != std::string_view::npos) h.version = std::string(body.substr(space + 1));
+    // Debian builds with ARCH=x86 ("Linux/x86"), Fedora and RHEL with
+    // ARCH=x86_64 ("Linux/x86_64"): one architecture.
+    if (h.arch == "x86_64" || h.arch == "i386") h.arch = "x86";
+    if (h.arch == "aarch64") h.arch = "arm64";
+    return h;
   }
-  return "";
+  return {};
 }
 
 std::string read_config_file(const std::string& path) {
@@ -274,18 +285,14 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
     if (config.empty() && !fs::exists(fs::path(path) / "kernel/fork.c", ec) && fs::is_regular_file(dot, ec)) {
       // Not a full source tree but a build or headers directory
       // (/lib/modules/$(uname -r)/build, /usr/src/linux-headers-*): its .config is what it knows.
-      Kernel k;
-      k.spec = spec;
-      k.kind = "config";
-      k.name = base_name(path);
-      set_config(k, read_config_file(dot.string()), dot.string());
+      Kernel k = config_kernel(spec, "config", base_name(path), read_config_file(dot.string()), dot.string());
       k.warnings.push_back(fmt::format("{} has no kernel sources (no kernel/fork.c: a headers or build directory?); "
                                        "judged by its .config alone", path));
       out.push_back(std::move(k));
       return out;
     }
     Kernel k = tree_kernel(spec, path, base_name(path));
-    if (config.empty() && fs::is_regular_file(fs::path(path) / ".config", ec)) config = (fs::path(path) / ".config").string();
+    if (config.empty() && fs::is_regular_file(dot, ec)) config = dot.string();
     else if (!config.empty()) k.name += "+" + base_name(config);
     if (!config.empty()) set_config(k, read_config_file(config), config);
     out.push_back(std::move(k));
@@ -299,16 +306,12 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
     head.resize(std::size_t(in.gcount()));
   }
   if (head == "!<arch>\n") return deb_kernels(path);
-  Kernel k;
-  k.spec = spec;
-  k.kind = "config";
-  k.name = base_name(path);
   // Debian's installed configs: /usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz
   // is "linux-config-6.12:cloud-amd64", as in the package.
+  std::string name = base_name(path);
   std::string parent = fs::absolute(path, ec).parent_path().filename().string();
-  if (parent.starts_with("linux-config-") && k.name.starts_with("config.")) k.name = parent + ":" + kconfig::debian_flavour_name(k.name);
-  set_config(k, read_config_file(path), path);
-  out.push_back(std::move(k));
+  if (parent.starts_with("linux-config-") && name.starts_with("config.")) name = parent + ":" + kconfig::debian_flavour_name(name);
+  out.push_back(config_kernel(spec, "config", std::move(name), read_config_file(path), path));
   return out;
 }
 

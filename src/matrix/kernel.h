@@ -37,9 +37,13 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
 // beaver::Error when it cannot be read or holds no CONFIG_ line.
 std::string read_config_file(const std::string& path);
 
-// The architecture a config's header names ("# Linux/x86 6.12.117 Kernel
-// Configuration" -> "x86"), or "".
-std::string config_arch(std::string_view config_text);
+// What a config's header says ("# Linux/x86 6.12.117 Kernel Configuration"):
+// the architecture ("x86"; Linux/x86_64 and i386 are x86, aarch64 is arm64)
+// and the version ("6.12.117"); both "" without a header.
+struct ConfigHeader {
+  std::string arch, version;
+};
+ConfigHeader config_header(std::string_view config_text);
 
 // Entries of a .deb's data archive whose path `want` accepts, with their
 // bytes, and the package name from its control file. Throws beaver::Error for

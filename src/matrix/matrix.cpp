@@ -116,12 +116,11 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
   // symbol: then an unfound symbol is not evidence of absence.
   bool kconfig_complete = true;
   if (k.source) {
-    std::size_t before = problems.size();
     defined = defined_symbols(*k.source, wanted, problems);
-    if (problems.size() > before) {
+    if (!problems.empty()) {
       kconfig_complete = false;
       col.warnings.push_back(fmt::format("{} Kconfig file(s) could not be read: symbols they may define are not held against "
-                                         "any feature (markers still are)", problems.size() - before));
+                                         "any feature (markers still are)", problems.size()));
     }
   }
 
@@ -208,9 +207,9 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
           off.push_back(fmt::format("{}={}", r.symbol, v.empty() ? "n (no line)" : v));
         }
       }
+      cell.evidence = ev ? "kconfig" : "config";
       if (!off.empty()) {
         cell.status = Status::Disabled;
-        cell.evidence = ev ? "kconfig" : "config";
         cell.reason = fmt::format("{}", fmt::join(off, ", "));
         if (ev) {
           kconfig::Explanation x = kconfig::explain(*ev, cell.missing.front(), kconfig::Tri::M);
@@ -218,7 +217,6 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
         }
       } else {
         cell.status = Status::Supported;
-        cell.evidence = ev ? "kconfig" : "config";
         std::vector<std::string> set;
         for (const auto& r : f->symbols) set.push_back(fmt::format("{}={}", r.symbol, value(r.symbol)));
         cell.reason = fmt::format("{}", fmt::join(set, ", "));
