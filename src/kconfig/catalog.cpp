@@ -54,7 +54,7 @@ std::vector<Profile> parse_catalog(std::string_view text, const std::string& sou
     }
     p.description = t->get("description") ? t->get("description")->value_or(std::string()) : std::string();
     auto strings = [&](const char* k, std::vector<std::string>& into) {
-      auto* arr = t->get(k) ? t->get(k)->as_array() : nullptr;
+      auto* arr = (*t)[k].as_array();
       if (!arr) return;
       for (auto& v : *arr) {
         if (auto s = v.value<std::string>()) into.push_back(*s);
@@ -66,7 +66,7 @@ std::vector<Profile> parse_catalog(std::string_view text, const std::string& sou
     if (p.enable.empty()) problems.push_back(fmt::format("{}:{}: profile {} enables nothing", source, line, p.name));
     for (auto& s : p.enable)
       if (!is_symbol_name(s)) problems.push_back(fmt::format("{}:{}: '{}' in {} is not a Kconfig symbol name", source, line, s, p.name));
-    if (auto* since = t->get("since") ? t->get("since")->as_table() : nullptr) {
+    if (auto* since = (*t)["since"].as_table()) {
       for (auto& [sym, v] : *since) {
         std::string name(sym.str());
         if (std::find(p.enable.begin(), p.enable.end(), name) == p.enable.end())

@@ -98,7 +98,7 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
       problem(node, fmt::format("{}.arch is '{}'; it must be x86, arm64 or any", f.id, f.arch));
     if (!f.since.empty() && !release_name(f.since)) problem(node, fmt::format("{}.since '{}' is not a release like 6.8", f.id, f.since));
 
-    if (auto* syms = t->get("symbols") ? t->get("symbols")->as_array() : nullptr) {
+    if (auto* syms = (*t)["symbols"].as_array()) {
       for (auto& v : *syms) {
         auto s = v.value<std::string>();
         Requirement r;
@@ -151,7 +151,7 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
       }
       return m;
     };
-    if (auto* ms = t->get("markers") ? t->get("markers")->as_array() : nullptr) {
+    if (auto* ms = (*t)["markers"].as_array()) {
       for (auto& entry : *ms) {
         std::vector<Marker> group;
         if (auto* alts = entry.as_array()) {
@@ -165,7 +165,7 @@ std::vector<Feature> parse_features(std::string_view text, const std::string& so
       }
     }
     if (f.markers.empty()) problem(node, fmt::format("feature {} names no markers", f.id));
-    if (auto* is = t->get("interfaces") ? t->get("interfaces")->as_array() : nullptr)
+    if (auto* is = (*t)["interfaces"].as_array())
       for (auto& v : *is)
         if (auto s = v.value<std::string>()) f.interfaces.push_back(*s);
     for (auto& kv : *t) {

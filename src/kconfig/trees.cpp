@@ -76,11 +76,11 @@ std::string read_file(const std::string& path) {
 
 // What unpacked_tree() takes from a tarball (tar wildcards under its top directory).
 std::vector<std::string> unpacked_paths() {
-  // Kconfig and `make olddefconfig` need these...
+  // Kconfig and `make olddefconfig` need these (kernel/fork.c is how beaver
+  // matrix tells a source tree from a headers directory)...
   std::vector<std::string> out = {"Makefile", "Kconfig", "kernel/fork.c", "scripts/*", "*Kconfig*", "arch/*/Makefile", "arch/*/tools/*",
                                   "arch/*/include/uapi/asm/*", "include/uapi/*", "tools/include/*"};
-  // ...and beaver matrix the files its markers name (every alternative), and
-  // kernel/fork.c, which tells a source tree from a headers directory.
+  // ...and beaver matrix the files its markers name (every alternative).
   for (const Feature& f : builtin_features())
     for (const auto& group : f.markers)
       for (const Marker& m : group) {
@@ -128,7 +128,6 @@ std::string unpacked_tree(const std::string& version, const std::string& usr_src
   std::ofstream(marker) << key;
   return tree;
 }
-
 
 std::string olddefconfig(const std::string& tree, const std::string& config_text, const std::string& arch,
                          std::string* log) {
