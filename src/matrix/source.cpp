@@ -96,39 +96,16 @@ public:
     return true;
   }
   std::vector<std::string> files_under(const std::string& dir) const override {
-    std::vector<std::string> out;
     TreeEntryPtr e = entry(dir);
-    if (!e || git_tree_entry_type(e.get()) != GIT_OBJECT_TREE) return out;
+    if (!e || git_tree_entry_type(e.get()) != GIT_OBJECT_TREE) return {};
     git_tree* sub = nullptr;
     if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(e.get())) != 0)
       throw Error("{}: {}: tree object missing: {}", name_, dir, git::last_error());
     git::TreePtr subtree(sub);
-    struct Walk {
-      std::vector<std::string>* out;
-      const std::string* dir;
-    } w{&out, &dir};
-    git_tree_walk(
-        subtree.get(), GIT_TREEWALK_PRE,
-        [](const char* root, const git_tree_entry* te, void* p) -> int {
-          auto* wk = static_cast<Walk*>(p);
-          if (git_tree_entry_type(te) == GIT_OBJECT_BLOB)
-            wk->out->push_back(*wk->dir + root + git_tree_entry_name(te));
-          return 0;
-        },
-        &w);
-    return out;
+    return blobs(subtree.get(), dir, [](const char*) { return true; });
   }
   void for_each_kconfig(const std::function<void(const std::string&)>& fn) const override {
-    std::vector<std::string> paths;
-    git_tree_walk(
-        tree_.get(), GIT_TREEWALK_PRE,
-        [](const char* root, const git_tree_entry* te, void* p) -> int {
-          if (git_tree_entry_type(te) == GIT_OBJECT_BLOB && is_kconfig_name(git_tree_entry_name(te)))
-            static_cast<std::vector<std::string>*>(p)->push_back(std::string(root) + git_tree_entry_name(te));
-          return 0;
-        },
-        &paths);
-    for (const std::string& p : paths) fn(p);
+    for (const std::string& p : blobs(tree_.get(), "", [](const char* name) { return is_kconfig_name(name); })) fn(p);
   }
 
 private:
@@ -138,6 +115,24 @@ private:
     git_tree_entry* e = nullptr;
     if (git_tree_entry_bypath(&e, tree_.get(), path.c_str()) != 0) return nullptr;
     return TreeEntryPtr(e);
+  }
+  // Paths (prefix + path in `tree`) of the blobs below `tree` whose name `keep` accepts.
+  static std::vector<std::string> blobs(const git_tree* tree, const std::string& prefix, bool (*keep)(const char* name)) {
+    struct Walk {
+      std::vector<std::string> out;
+      const std::string& prefix;
+      bool (*keep)(const char*);
+    } w{{}, prefix, keep};
+    git_tree_walk(
+        tree, GIT_TREEWALK_PRE,
+        [](const char* root, const git_tree_entry* te, void* p) -> int {
+          auto* wk = static_cast<Walk*>(p);
+          if (git_tree_entry_type(te) == GIT_OBJECT_BLOB && wk->keep(git_tree_entry_name(te)))
+            wk->out.push_back(wk->prefix + root + git_tree_entry_name(te));
+          return 0;
+        },
+        &w);
+    return std::move(w.out);
   }
   void read_blob(const git_oid& id, const std::string& path, std::string& out) const {
     git_blob* b = nullptr;
