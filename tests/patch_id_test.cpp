@@ -3,6 +3,7 @@
 // (libgit2 rendering + git fallback + parser) on real repositories built
 // with the git CLI: one per tricky case, and one of a few thousand random
 // commits made with git fast-import.
+#include "git/diff.h"
 #include "git/patch_id.h"
 #include "git/repository.h"
 #include "git/scan.h"
@@ -21,7 +22,7 @@ using test::sh_ok;
 using test::TestRepo;
 
 std::vector<std::string> beaver_ids(const std::string& dir, const std::vector<std::string>& revs,
-                                    std::size_t* by_git = nullptr) {
+                                    std::size_t* by_git = nullptr, std::size_t* with_pairs = nullptr) {
   git::Repository repo = git::Repository::open(dir);
   std::vector<std::string> lines;
   git::ScanOptions so;
@@ -30,6 +31,7 @@ std::vector<std::string> beaver_ids(const std::string& dir, const std::vector<st
     for (auto& r : chunk) {
       EXPECT_EQ(r.error, "") << r.commit.hex();
       if (by_git) *by_git += r.by_git;
+      if (with_pairs) *with_pairs += r.with_pairs;
       if (!r.merge && !r.fp.patch_id.empty()) lines.push_back(r.fp.patch_id + " " + r.commit.hex());
     }
   };
@@ -255,8 +257,8 @@ TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
   sh_ok(dir.str(), "git init -q -b main .");
   sh_ok(dir.str(), "git fast-import --quiet", test::random_history(20261122, 3000));
   auto expected = test::git_patch_ids(dir.str(), "main");
-  std::size_t by_git = 0;
-  auto got = beaver_ids(dir.str(), {"main"}, &by_git);
+  std::size_t by_git = 0, with_pairs = 0;
+  auto got = beaver_ids(dir.str(), {"main"}, &by_git, &with_pairs);
   ASSERT_GT(expected.size(), 2500u);
   EXPECT_EQ(got.size(), expected.size());
   std::vector<std::string> missing, extra;
@@ -264,9 +266,11 @@ TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
   std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(), std::back_inserter(extra));
   EXPECT_TRUE(missing.empty()) << missing.size() << " pairs differ, first: " << (missing.empty() ? "" : missing[0]);
   EXPECT_TRUE(extra.empty());
-  // Both paths of the renderer were exercised.
-  EXPECT_GT(by_git, 100u);
-  EXPECT_LT(by_git, expected.size());
+  // Both paths of the renderer were exercised: alone, and with git's file
+  // pairs (renames); the random history has no type changes for git to render.
+  EXPECT_GT(with_pairs, 100u);
+  EXPECT_LT(with_pairs, expected.size() / 2);
+  EXPECT_EQ(by_git, 0u);
 }
 
 }  // namespace
@@ -275,8 +279,9 @@ TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
 namespace beaver {
 namespace {
 
-// Commits that add and delete files go to git only when git's rename
-// detection could pair them; otherwise libgit2's rendering is exact.
+// Commits that add and delete files ask git for its file pairs only when
+// git's rename detection could pair them; otherwise libgit2's rendering is
+// exact. Either way the diff is rendered in-process.
 TEST_F(PatchIdRepo, AddAndDeleteWithoutPossibleRenameStaysInProcess) {
   std::string small = "int a;\n";
   std::string large;
@@ -296,15 +301,18 @@ TEST_F(PatchIdRepo, AddAndDeleteWithoutPossibleRenameStaysInProcess) {
   repo.write("elsewhere/same.c", "same\n");
   std::string exact = repo.commit("an exact rename");
   git::Repository r = git::Repository::open(repo.dir());
-  std::map<std::string, bool> by_git;
+  std::map<std::string, bool> with_pairs;
   git::ScanOptions so;
   so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
-    for (auto& x : chunk) by_git[x.commit.hex()] = x.by_git;
+    for (auto& x : chunk) {
+      with_pairs[x.commit.hex()] = x.with_pairs;
+      EXPECT_FALSE(x.by_git) << x.commit.hex();
+    }
   };
   git::scan(r, r.walk(r.resolve({"HEAD"})), so);
-  EXPECT_FALSE(by_git.at(no_rename));
-  EXPECT_TRUE(by_git.at(rename));
-  EXPECT_TRUE(by_git.at(exact));
+  EXPECT_FALSE(with_pairs.at(no_rename));
+  EXPECT_TRUE(with_pairs.at(rename));
+  EXPECT_TRUE(with_pairs.at(exact));
   expect_same_as_git("HEAD");
 }
 
@@ -325,6 +333,123 @@ TEST_F(PatchIdRepo, GitattributesBinaryAndForcedText) {
   repo.write("dump.raw", std::string("text\0with nul, changed\n", 23));
   repo.commit("change both");
   expect_same_as_git("HEAD");
+}
+
+}  // namespace
+}  // namespace beaver
+
+namespace beaver {
+namespace {
+
+// git's text with the function name after each hunk header removed (beaver
+// leaves it out; patch-id does not read it).
+std::string without_funcnames(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("@@ -", 0) == 0) {
+      auto end = line.find(" @@", 3);
+      if (end != std::string::npos) line.erase(end + 3);
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+// Beyond the patch-id, the rendered text is git's own, byte for byte, for
+// renames (with edits, mode changes, odd paths), binary files (their
+// abbreviated ids come from git) and the commits git renders itself.
+TEST_F(PatchIdRepo, RenderedTextIsGitsOwn) {
+  std::string body;
+  for (int i = 0; i < 60; ++i) body += "\tstatement_" + std::to_string(i) + "();\n";
+  std::string bin(3000, '\0');
+  for (std::size_t i = 0; i < bin.size(); ++i) bin[i] = char((i * 7919) % 251);
+  repo.write("drivers/virt/coco/sev-guest.c", body);
+  repo.write("firmware/blob.bin", bin);
+  repo.write("caf\xe9 old.c", "x\ny\nz\n");
+  repo.write("one.txt", "only line\n");
+  repo.write("tool.sh", "#!/bin/sh\necho hi\n");
+  repo.commit("base");
+  std::vector<std::string> commits;
+  auto edited = body;
+  edited.replace(edited.find("statement_7"), 11, "changed_7");
+  repo.git("rm -q drivers/virt/coco/sev-guest.c");
+  repo.write("drivers/virt/coco/sev/core.c", edited);
+  commits.push_back(repo.commit("rename with an edit"));
+  std::string bin2 = bin;
+  bin2[100] = 'x';
+  repo.git("rm -q firmware/blob.bin");
+  repo.write("firmware/amd/blob.bin", bin2);
+  commits.push_back(repo.commit("binary renamed and changed"));
+  repo.git("mv \"caf\xe9 old.c\" \"tab\tnew.c\"");
+  commits.push_back(repo.commit("pure rename of odd paths"));
+  repo.git("mv tool.sh bin-tool.sh");
+  repo.git("update-index --chmod=+x bin-tool.sh");
+  commits.push_back(repo.commit("rename and mode change"));
+  repo.write("one.txt", "only line, changed\n");
+  repo.write("firmware/amd/blob.bin", "now text\n");
+  repo.write("two.txt", "a\n");
+  commits.push_back(repo.commit("binary becomes text, one-line hunk, one-line file added"));
+  repo.git("rm -q two.txt");
+  repo.write("gone.bin", bin);
+  commits.push_back(repo.commit("one-line file deleted, binary added"));
+  sh_ok(repo.dir(), "ln -s one.txt link && git add link");
+  commits.push_back(repo.commit("symlink"));
+  sh_ok(repo.dir(), "rm link && echo file > link && git add link");
+  commits.push_back(repo.commit("type change, which git renders"));
+
+  git::Repository r = git::Repository::open(repo.dir());
+  git::ExactRenderer renderer(r);
+  std::size_t by_git = 0;
+  for (auto& c : commits) {
+    std::string expected = sh_ok(repo.dir(), "git -c core.quotePath=true diff-tree -p -M --root --no-commit-id " + c);
+    git::DiffRender got = renderer.render(r.get(), r.resolve_commit(c));
+    EXPECT_EQ(got.error, "");
+    by_git += got.needs_git;
+    EXPECT_EQ(got.needs_git ? got.text : without_funcnames(got.text), without_funcnames(expected)) << c;
+  }
+  EXPECT_EQ(by_git, 1u);
+  expect_same_as_git("HEAD");
+}
+
+}  // namespace
+}  // namespace beaver
+
+namespace beaver {
+namespace {
+
+// When git's rename detection dies on a missing blob, the commit it was on
+// and those after it in the request go to `git diff-tree -p`, which names
+// the commit that cannot be read; the others keep git's patch-ids.
+TEST_F(PatchIdRepo, MissingBlobDuringRenameDetection) {
+  repo.write("a.c", "int alpha = 1; /* some text of forty bytes */\n");
+  repo.write("keep.c", "keep\n");
+  repo.commit("base");
+  repo.git("rm -q a.c");
+  repo.write("b.c", "int bravo = 2; /* other text, similar size! */\n");
+  std::string victim = repo.commit("delete a.c, add b.c: git compares them");
+  repo.git("rm -q keep.c");
+  repo.write("keep2.c", "keep\nmore\n");
+  std::string after = repo.commit("a rename with an edit, readable");
+  auto expected = test::git_patch_ids(repo.dir(), victim + ".." + after);
+  std::string blob = repo.git("rev-parse " + victim + ":b.c").substr(0, 40);
+  sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+
+  git::Repository r = git::Repository::open(repo.dir());
+  std::map<std::string, git::ScanResult> got;
+  git::ScanOptions so;
+  so.threads = 1;  // both commits in one request to one git
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    for (auto& x : chunk) got[x.commit.hex()] = x;
+  };
+  git::scan(r, r.walk(r.resolve({"HEAD"})), so);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got.at(victim).error.find(blob.substr(0, 7)), std::string::npos) << got.at(victim).error;
+  EXPECT_EQ(got.at(after).error, "");
+  EXPECT_TRUE(got.at(after).by_git) << "git dies in the request: the rest goes to git diff-tree -p";
+  ASSERT_EQ(expected.size(), 1u);
+  EXPECT_EQ(got.at(after).fp.patch_id + " " + after, expected[0]);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace beaver::git {
@@ -38,6 +39,18 @@ void append_mode(LineSink& out, const char* what, std::uint32_t mode) {
   out.line(std::string_view(buf, std::size_t(n)));
 }
 
+// xdiff's hunk header: a count of 1 is left out ("@@ -3 +3,2 @@"). git
+// follows it with the function name, which patch-id does not read and
+// beaver leaves out.
+std::string hunk_header(long old_start, long old_lines, long new_start, long new_lines) {
+  std::string h = fmt::format("@@ -{}", old_start);
+  if (old_lines != 1) h += fmt::format(",{}", old_lines);
+  h += fmt::format(" +{}", new_start);
+  if (new_lines != 1) h += fmt::format(",{}", new_lines);
+  h += " @@\n";
+  return h;
+}
+
 struct Emit {
   LineSink* out;
   std::string old_name, new_name;
@@ -52,10 +65,7 @@ int on_hunk(const git_diff_delta*, const git_diff_hunk* hunk, void* payload) {
     out.line("+++ " + e->new_name + "\n");
     e->headed = true;
   }
-  char buf[96];
-  int n = std::snprintf(buf, sizeof buf, "@@ -%d,%d +%d,%d @@\n", hunk->old_start, hunk->old_lines, hunk->new_start,
-                        hunk->new_lines);
-  out.line(std::string_view(buf, std::size_t(n)));
+  out.line(hunk_header(hunk->old_start, hunk->old_lines, hunk->new_start, hunk->new_lines));
   return 0;
 }
 
@@ -282,6 +292,38 @@ bool load_side(git_repository* repo, std::uint32_t mode, const git_oid& id, cons
   return true;
 }
 
+// A file that only one side has: its diff is every line of it, so xdiff is
+// skipped (it would hash and classify every line only to find that nothing
+// matches). The lines are those xdiff would emit: "@@ -0,0 +1,N @@" (or
+// "-1,N +0,0 @@") and each line with its sign, the last one followed by git's
+// "\ No newline" line when it has no newline. An empty file has no hunk.
+void emit_whole_file(LineSink& out, const Side& side, bool added, const std::string& old_name,
+                     const std::string& new_name) {
+  const char* p = side.data();
+  std::size_t size = side.size();
+  if (size == 0) return;
+  std::size_t lines = 0;
+  for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', std::size_t(p + size - q)))); ++q) ++lines;
+  bool eol = p[size - 1] == '\n';
+  if (!eol) ++lines;
+  out.line("--- " + old_name + "\n");
+  out.line("+++ " + new_name + "\n");
+  long n = long(lines);
+  out.line(added ? hunk_header(0, 0, 1, n) : hunk_header(1, n, 0, 0));
+  std::string& l = out.scratch;
+  char sign = added ? '+' : '-';
+  for (std::size_t at = 0; at < size;) {
+    const char* nl = static_cast<const char*>(std::memchr(p + at, '\n', size - at));
+    std::size_t end = nl ? std::size_t(nl - p) + 1 : size;
+    l.assign(1, sign);
+    l.append(p + at, end - at);
+    if (!nl) l.push_back('\n');
+    out.line(l);
+    at = end;
+  }
+  if (!eol) out.line("\\ No newline at end of file\n");
+}
+
 // git's buffer_is_binary(): a NUL byte in the first 8000 bytes.
 bool is_binary(const Side& s) {
   std::size_t n = std::min<std::size_t>(s.size(), 8000);
@@ -351,7 +393,77 @@ DiffAttr diff_attribute(git_repository* repo, const DiffSettings& settings, cons
 }
 }  // namespace
 
-DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& settings, PatchParser* parser) {
+namespace {
+
+// One file of the rendered diff: a delta of the tree walk, or a rename that
+// joins two of them, with what git says of it when that is known.
+struct Item {
+  const Delta* old_side = nullptr;  // the deleted or modified entry
+  const Delta* new_side = nullptr;  // the added or modified entry
+  int score = -1;                   // similarity index of a rename
+  const FilePair* pair = nullptr;   // git's word on it (abbreviations)
+  const std::string& old_path() const { return old_side ? old_side->old_path : new_side->new_path; }
+  const std::string& new_path() const { return new_side ? new_side->new_path : old_side->old_path; }
+  std::uint32_t old_mode() const { return old_side ? old_side->old_mode : 0; }
+  std::uint32_t new_mode() const { return new_side ? new_side->new_mode : 0; }
+  git_oid old_id() const { return old_side ? old_side->old_id : git_oid{}; }
+  git_oid new_id() const { return new_side ? new_side->new_id : git_oid{}; }
+};
+
+// Joins git's file pairs to the tree walk's deltas, in git's order. Returns
+// false when they do not describe the same change (then git renders it).
+bool items_from_pairs(const std::vector<Delta>& deltas, const std::vector<FilePair>& pairs, std::vector<Item>& items) {
+  std::unordered_map<std::string_view, const Delta*> gone, born, changed;
+  for (auto& d : deltas) {
+    auto& map = d.status == GIT_DELTA_ADDED ? born : d.status == GIT_DELTA_DELETED ? gone : changed;
+    map.emplace(d.status == GIT_DELTA_DELETED ? d.old_path : d.new_path, &d);
+  }
+  std::size_t used = 0;
+  auto take = [&](auto& map, const std::string& path, const Delta*& out) {
+    auto it = map.find(path);
+    if (it == map.end() || !it->second) return false;
+    out = it->second;
+    it->second = nullptr;
+    ++used;
+    return true;
+  };
+  for (auto& p : pairs) {
+    Item it;
+    it.pair = &p;
+    bool ok = false;
+    switch (p.status) {
+      case 'M':
+        ok = take(changed, p.new_path, it.old_side);
+        it.new_side = it.old_side;
+        break;
+      case 'A': ok = take(born, p.new_path, it.new_side); break;
+      case 'D': ok = take(gone, p.old_path, it.old_side); break;
+      case 'R':
+        ok = take(gone, p.old_path, it.old_side) && take(born, p.new_path, it.new_side);
+        it.score = p.score;
+        break;
+      default: return false;  // T (type change) and anything else: git renders it
+    }
+    if (!ok || it.old_mode() != p.old_mode || it.new_mode() != p.new_mode) return false;
+    items.push_back(it);
+  }
+  return used == deltas.size();
+}
+
+void append_abbrev(std::string& out, const git_oid& id, const std::string* git_abbrev) {
+  if (git_abbrev) {
+    out += *git_abbrev;
+  } else {
+    char hex[8];
+    git_oid_tostr(hex, sizeof hex, &id);
+    out += hex;
+  }
+}
+
+}  // namespace
+
+DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& settings, PatchParser* parser,
+                       const std::vector<FilePair>* pairs) {
   DiffRender r;
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo, &id.raw) != 0) {
@@ -392,9 +504,28 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.error = td.error;
     return r;
   }
-  if (td.typechange || may_have_renames(repo, deltas)) {
+  if (td.typechange) {
     r.needs_git = true;
     return r;
+  }
+  std::vector<Item> items;
+  if (pairs) {
+    if (!items_from_pairs(deltas, *pairs, items)) {
+      r.needs_git = true;
+      return r;
+    }
+  } else {
+    if (may_have_renames(repo, deltas)) {
+      r.needs_pairs = true;
+      return r;
+    }
+    items.reserve(deltas.size());
+    for (auto& d : deltas) {
+      Item it;
+      if (d.status != GIT_DELTA_ADDED) it.old_side = &d;
+      if (d.status != GIT_DELTA_DELETED) it.new_side = &d;
+      items.push_back(it);
+    }
   }
 
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
@@ -407,40 +538,75 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.text.clear();
     if (parser) parser->reset();
   };
-  for (auto& d : deltas) {
+  std::string header;
+  for (auto& it : items) {
+    const std::string& old_path = it.old_path();
+    const std::string& new_path = it.new_path();
+    std::uint32_t old_mode = it.old_mode(), new_mode = it.new_mode();
+    git_oid old_id = it.old_id(), new_id = it.new_id();
     Side a, b;
-    if (!load_side(repo, d.old_mode, d.old_id, d.old_path, a, r.error) ||
-        !load_side(repo, d.new_mode, d.new_id, d.new_path, b, r.error)) {
+    if (!load_side(repo, old_mode, old_id, old_path, a, r.error) ||
+        !load_side(repo, new_mode, new_id, new_path, b, r.error)) {
       give_up();
       return r;
     }
-    DiffAttr attr = diff_attribute(repo, settings, d.new_path);
-    if (attr == DiffAttr::git || attr == DiffAttr::binary ||
-        (attr == DiffAttr::automatic && (is_binary(a) || is_binary(b)))) {
+    // Each side is judged by its own path's attributes, as in git.
+    DiffAttr attr_a = a.present ? diff_attribute(repo, settings, old_path) : DiffAttr::automatic;
+    DiffAttr attr_b = b.present ? (new_path == old_path && a.present ? attr_a : diff_attribute(repo, settings, new_path))
+                                : DiffAttr::automatic;
+    if (attr_a == DiffAttr::git || attr_b == DiffAttr::git) {
       r.needs_git = true;
       give_up();
       return r;
     }
-    std::string qa = quote_path("a/", d.old_path);
-    std::string qb = quote_path("b/", d.new_path);
-    out.line("diff --git " + qa + " " + qb + "\n");
-    if (d.status == GIT_DELTA_ADDED) append_mode(out, "new file mode", d.new_mode);
-    else if (d.status == GIT_DELTA_DELETED) append_mode(out, "deleted file mode", d.old_mode);
-    else if (d.old_mode != d.new_mode) {
-      append_mode(out, "old mode", d.old_mode);
-      append_mode(out, "new mode", d.new_mode);
+    auto binary_side = [](DiffAttr attr, const Side& s) {
+      return attr == DiffAttr::binary || (attr == DiffAttr::automatic && is_binary(s));
+    };
+    bool binary = binary_side(attr_a, a) || binary_side(attr_b, b);
+    if (binary && !it.pair) {  // its "index" line needs git's abbreviations
+      r.needs_pairs = true;
+      give_up();
+      return r;
     }
-    // The "index" line is skipped by patch-id for text files; it is kept for readers.
-    char ha[8], hb[8];
-    git_oid_tostr(ha, sizeof ha, &d.old_id);
-    git_oid_tostr(hb, sizeof hb, &d.new_id);
-    out.line(std::string("index ") + ha + ".." + hb + "\n");
+    // The header, as git's builtin_diff() and fill_metainfo() write it.
+    std::string qa = quote_path("a/", old_path);
+    std::string qb = quote_path("b/", new_path);
+    out.line("diff --git " + qa + " " + qb + "\n");
+    if (!a.present) append_mode(out, "new file mode", new_mode);
+    else if (!b.present) append_mode(out, "deleted file mode", old_mode);
+    else if (old_mode != new_mode) {
+      append_mode(out, "old mode", old_mode);
+      append_mode(out, "new mode", new_mode);
+    }
+    if (it.score >= 0) {
+      out.line(fmt::format("similarity index {}%\n", it.score));
+      out.line("rename from " + quote_path("", old_path) + "\n");
+      out.line("rename to " + quote_path("", new_path) + "\n");
+    }
+    if (!git_oid_equal(&old_id, &new_id)) {
+      header.assign("index ");
+      append_abbrev(header, old_id, it.pair ? &it.pair->old_abbrev : nullptr);
+      header += "..";
+      append_abbrev(header, new_id, it.pair ? &it.pair->new_abbrev : nullptr);
+      if (old_mode == new_mode) header += fmt::format(" {:06o}", old_mode);
+      header += '\n';
+      out.line(header);
+    }
     bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
-    if (same) continue;  // a mode change only: no hunks
+    if (same) continue;  // a mode change or a pure rename: no hunks
+    std::string old_name = a.present ? qa : std::string("/dev/null");
+    std::string new_name = b.present ? qb : std::string("/dev/null");
+    if (binary) {
+      out.line("Binary files " + old_name + " and " + new_name + " differ\n");
+      continue;
+    }
+    if (!a.present || !b.present) {
+      emit_whole_file(out, a.present ? a : b, !a.present, old_name, new_name);
+      continue;
+    }
     // Lines are streamed into the text as xdiff emits them; the "---"/"+++"
     // lines only appear when there is a hunk, as in git.
-    Emit emit{&out, d.status == GIT_DELTA_ADDED ? std::string("/dev/null") : qa,
-              d.status == GIT_DELTA_DELETED ? std::string("/dev/null") : qb, false};
+    Emit emit{&out, old_name, new_name, false};
     int rc;
     if (a.text.empty() && b.text.empty()) {
       // From blob objects, whose ids are known: the buffer variant would
@@ -450,17 +616,65 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       // NULL would not do: libgit2 then looks up a file named "file".
       rc = git_diff_blobs(a.blob.get(), "", b.blob.get(), "", &opts, nullptr, nullptr, on_hunk, on_line, &emit);
     } else {
-      rc = git_diff_buffers(a.present ? a.data() : nullptr, a.present ? a.size() : 0, "",
-                            b.present ? b.data() : nullptr, b.present ? b.size() : 0, "", &opts,
-                            nullptr, nullptr, on_hunk, on_line, &emit);
+      rc = git_diff_buffers(a.data(), a.size(), "", b.data(), b.size(), "", &opts, nullptr, nullptr, on_hunk,
+                            on_line, &emit);
     }
     if (rc != 0) {
-      r.error = fmt::format("{}: {}", d.new_path, last_error());
+      r.error = fmt::format("{}: {}", new_path, last_error());
       give_up();
       return r;
     }
   }
   return r;
+}
+
+std::optional<FilePair> parse_raw_line(std::string_view line) {
+  // :<old mode> <new mode> <old id> <new id> <status>[score]\t<path>[\t<path>]
+  if (line.empty() || line[0] != ':') return std::nullopt;
+  if (line.back() == '\n') line.remove_suffix(1);
+  std::size_t tab = line.find('\t');
+  if (tab == std::string_view::npos) return std::nullopt;
+  std::string_view meta = line.substr(1, tab - 1);
+  std::string_view paths = line.substr(tab + 1);
+  FilePair p;
+  std::string_view field[5];
+  for (int i = 0; i < 5; ++i) {
+    std::size_t sp = meta.find(' ');
+    field[i] = meta.substr(0, sp);
+    meta = sp == std::string_view::npos ? std::string_view() : meta.substr(sp + 1);
+    if (field[i].empty()) return std::nullopt;
+  }
+  auto mode = [](std::string_view s, std::uint32_t& out) {
+    out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '7') return false;
+      out = out * 8 + std::uint32_t(c - '0');
+    }
+    return true;
+  };
+  if (!mode(field[0], p.old_mode) || !mode(field[1], p.new_mode)) return std::nullopt;
+  p.old_abbrev = std::string(field[2]);
+  p.new_abbrev = std::string(field[3]);
+  // An abbreviation may carry an ellipsis (GIT_PRINT_SHA1_ELLIPSIS).
+  for (auto* ab : {&p.old_abbrev, &p.new_abbrev})
+    while (!ab->empty() && ab->back() == '.') ab->pop_back();
+  p.status = field[4][0];
+  if (field[4].size() > 1) {
+    p.score = 0;
+    for (char c : field[4].substr(1)) {
+      if (c < '0' || c > '9') return std::nullopt;
+      p.score = p.score * 10 + (c - '0');
+    }
+  }
+  if (p.status == 'R' || p.status == 'C') {
+    std::size_t t2 = paths.find('\t');
+    if (t2 == std::string_view::npos) return std::nullopt;
+    p.old_path = unquote_path(paths.substr(0, t2));
+    p.new_path = unquote_path(paths.substr(t2 + 1));
+  } else {
+    p.old_path = p.new_path = unquote_path(paths);
+  }
+  return p;
 }
 
 namespace {
@@ -533,6 +747,84 @@ void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<v
   out.current.reset();
   std::vector<Oid> rest(commits.begin() + std::ptrdiff_t(resume), commits.end());
   git_diff_tree_batch(repo_, rest, on_commit);
+}
+
+RawSession::RawSession(const Repository& repo) : repo_(repo) {}
+RawSession::~RawSession() = default;
+
+void RawSession::run(const std::vector<Oid>& commits, const std::function<void(PairsResult&&)>& on_commit) {
+  if (commits.empty()) return;
+  if (!child_.running()) {
+    auto cmd = repo_.git_command();
+    cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-r", "-M", "-l1000", "--root", "--raw", "--abbrev", "--no-color",
+                           "--no-relative"});
+    child_.start(cmd);
+  }
+  std::string marker = fmt::format("beaver-end-of-batch-{}", ++requests_);
+  std::string input;
+  input.reserve(commits.size() * 41 + marker.size() + 1);
+  for (auto& c : commits) input += c.hex() + '\n';
+  input += marker + '\n';
+  // A commit's id line comes first, then one line per file pair; a commit
+  // without changes prints nothing.
+  std::size_t done = 0;
+  std::optional<PairsResult> current;
+  auto emit = [&] {
+    if (current) on_commit(std::move(*current));
+    current.reset();
+  };
+  bool ok = child_.exchange(input, marker, [&](std::string_view line) {
+    if (line.size() == 41 && line[40] == '\n') {
+      if (auto oid = Oid::from_hex(line.substr(0, 40))) {
+        emit();
+        while (done < commits.size() && !(commits[done] == *oid)) on_commit(PairsResult{commits[done++], {}, {}});
+        if (done < commits.size()) ++done;
+        current = PairsResult{*oid, {}, {}};
+        return;
+      }
+    }
+    if (!current) return;
+    if (auto pair = parse_raw_line(line)) current->pairs.push_back(std::move(*pair));
+    else current->error = fmt::format("unexpected line from git diff-tree --raw: {}", line);
+  });
+  if (ok) {
+    emit();
+    for (; done < commits.size(); ++done) on_commit(PairsResult{commits[done], {}, {}});
+    if (child_.resident_bytes() > (std::size_t(192) << 20)) child_.finish();
+    return;
+  }
+  // git stopped (a missing blob among rename candidates is fatal to it):
+  // the commit it was on and every one after it are reported failed.
+  child_.finish();
+  std::string msg = child_.error();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);  // git's last word
+  if (msg.empty()) msg = "git diff-tree --raw stopped";
+  std::size_t resume = current ? done - 1 : done;
+  current.reset();
+  for (std::size_t i = resume; i < commits.size(); ++i) on_commit(PairsResult{commits[i], {}, msg});
+}
+
+ExactRenderer::ExactRenderer(const Repository& repo) : repo_(repo) {}
+ExactRenderer::~ExactRenderer() = default;
+
+DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, const DiffSettings& settings) {
+  DiffRender r = render_diff(handle, commit, settings);
+  if (r.needs_pairs) {
+    if (!raw_) raw_ = std::make_unique<RawSession>(repo_);
+    std::optional<PairsResult> got;
+    raw_->run({commit}, [&](PairsResult&& p) { got = std::move(p); });
+    if (got && got->error.empty()) r = render_diff(handle, commit, settings, nullptr, &got->pairs);
+    else r.needs_git = true;
+  }
+  if (r.needs_git) {
+    if (!git_) git_ = std::make_unique<DiffTreeSession>(repo_);
+    git_->run({commit}, [&](BatchResult&& b) {
+      r.text = std::move(b.text);
+      r.error = std::move(b.error);
+    });
+  }
+  return r;
 }
 
 void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,

@@ -3,6 +3,7 @@
 #include "util/error.h"
 #include "util/process.h"
 
+#include <filesystem>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -62,12 +63,29 @@ Repository Repository::open(const std::string& path) {
   Repository r;
   r.repo_.reset(raw, git_repository_free);
   r.git_dir_ = git_repository_path(raw);
+  // A work tree is one with a .git in it: libgit2 also calls the parent of
+  // a config-less bare mirror a work tree, which git does not.
+  if (const char* wd = git_repository_workdir(raw); wd && !git_repository_is_bare(raw)) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(wd) / ".git", ec)) r.workdir_ = wd;
+  }
   r.path_ = path;
   return r;
 }
 
 std::vector<std::string> Repository::git_command() const {
-  return {"git", "--git-dir=" + git_dir_, "-c", "core.quotePath=true"};
+  std::vector<std::string> cmd = {"git", "--git-dir=" + git_dir_};
+  if (!workdir_.empty()) cmd.push_back("--work-tree=" + workdir_);
+  cmd.insert(cmd.end(), {"-c", "core.quotePath=true"});
+  return cmd;
+}
+
+git_repository* Repository::open_handle() const {
+  git_repository* raw = nullptr;
+  int rc = workdir_.empty() ? git_repository_open_bare(&raw, git_dir_.c_str())
+                            : git_repository_open_ext(&raw, workdir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+  if (rc != 0) throw Error("{}: cannot open the repository: {}", path_, last_error());
+  return raw;
 }
 
 RevisionSet Repository::resolve(const std::vector<std::string>& args) const {

@@ -114,14 +114,21 @@ public:
   // Every branch and tag tip (what `beaver index` indexes by default).
   RevisionSet all_refs() const;
 
-  // Runs git with this repository as its directory; used where git itself is
-  // the reference (rev-parse syntax, rename detection).
+  // Runs git with this repository as its directory (and its work tree, whose
+  // .gitattributes git reads); used where git itself is the reference
+  // (rev-parse syntax, rename detection).
   std::vector<std::string> git_command() const;
+
+  // Another libgit2 handle on the same repository, for another thread; with
+  // the work tree when there is one (its .gitattributes decide binary files,
+  // as for git). Throws beaver::Error when it cannot be opened.
+  git_repository* open_handle() const;
 
 private:
   std::vector<Oid> walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
   std::shared_ptr<git_repository> repo_;
   std::string git_dir_;
+  std::string workdir_;  // empty for a bare repository
   std::string path_;
 };
 

@@ -34,14 +34,23 @@ struct Worker {
   PatchParser parser;
 };
 
-// A batch whose libgit2 pass is done and whose git fallback runs in the
-// background while the next batch's libgit2 pass goes on.
+// What a background thread needs: a libgit2 handle of its own, and git
+// processes kept for the whole scan.
+struct Helper {
+  Worker worker;
+  std::unique_ptr<RawSession> raw;
+  std::unique_ptr<DiffTreeSession> git;
+};
+
+// A batch whose libgit2 pass is done and whose commits that need git (its
+// file pairs, or its whole diff) go on in the background while the next
+// batch's libgit2 pass runs.
 struct Batch {
   std::unique_ptr<std::vector<ScanResult>> results;
   std::unordered_map<Oid, std::size_t, OidHash> where;
   std::vector<std::thread> gits;
   std::vector<std::string> errors;
-  std::size_t end = 0, by_git = 0;
+  std::size_t end = 0, by_git = 0, with_pairs = 0;
   std::chrono::steady_clock::time_point started;
 };
 
@@ -54,20 +63,20 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   std::size_t chunk = std::max<std::size_t>(1, options.chunk_size);
 
-  std::vector<Worker> workers(threads);
-  for (auto& w : workers) {
-    git_repository* raw = nullptr;
-    if (git_repository_open_bare(&raw, repo.git_dir().c_str()) != 0)
-      throw Error("{}: cannot open the repository: {}", repo.path(), last_error());
+  auto open_worker = [&](Worker& w) {
+    git_repository* raw = repo.open_handle();
     w.repo.reset(raw);
     PackBackendOptions po;
     po.delta_cache_bytes = std::size_t(32) << 20;
     install_pack_backend(raw, po);
     w.settings = diff_settings_for(raw);
-  }
-  // One long-lived `git diff-tree` per core for the commits only git renders.
-  std::vector<std::unique_ptr<DiffTreeSession>> sessions;
-  for (unsigned t = 0; t < threads; ++t) sessions.push_back(std::make_unique<DiffTreeSession>(repo));
+  };
+  std::vector<Worker> workers(threads);
+  for (auto& w : workers) open_worker(w);
+  // Per core, for the commits that need git: a handle and its processes,
+  // started on first need.
+  std::vector<std::unique_ptr<Helper>> helpers;
+  for (unsigned t = 0; t < threads; ++t) helpers.push_back(std::make_unique<Helper>());
 
   std::unique_ptr<Batch> pending;  // on the heap: its git threads point into it
   auto deliver = [&](Batch& b) {
@@ -76,8 +85,8 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     for (auto& e : b.errors)
       if (!e.empty()) throw Error("{}", e);
     if (tracing())
-      std::fprintf(stderr, "beaver: trace: batch ending at %zu: %zu by git, %.3fs after its libgit2 pass\n", b.end,
-                   b.by_git, since(b.started));
+      std::fprintf(stderr, "beaver: trace: batch ending at %zu: %zu with git's file pairs, %zu by git, %.3fs after its libgit2 pass\n",
+                   b.end, b.with_pairs, b.by_git, since(b.started));
     if (options.on_progress) options.on_progress(b.end, commits.size());
     if (options.on_chunk) options.on_chunk(*b.results);
   };
@@ -97,7 +106,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     std::atomic<std::size_t> next{base};
     std::atomic<std::size_t> progress{0};
     std::mutex fallback_mutex;
-    std::vector<std::size_t> fallback;
+    std::vector<std::size_t> fallback, need_pairs;
 
     auto work = [&](Worker& w) {
       for (;;) {
@@ -117,9 +126,9 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
           DiffRender d = render_diff(w.repo.get(), commits[k], w.settings, &w.parser);
           r.merge = d.merge;
           if (r.error.empty()) r.error = std::move(d.error);
-          if (d.needs_git) {
+          if (d.needs_git || d.needs_pairs) {
             std::lock_guard lock(fallback_mutex);
-            fallback.push_back(k - base);
+            (d.needs_git ? fallback : need_pairs).push_back(k - base);
           } else if (r.error.empty() && !d.merge) {
             r.fp = w.parser.finish();
           } else {
@@ -150,32 +159,70 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     Batch& b = *batch;
     b.results = std::move(results);
     b.end = end;
+    b.with_pairs = need_pairs.size();
     b.by_git = fallback.size();
     b.started = std::chrono::steady_clock::now();
-    if (!fallback.empty()) {
+    if (!fallback.empty() || !need_pairs.empty()) {
+      // Each background thread takes every nparts-th commit of both lists.
       std::sort(fallback.begin(), fallback.end());
-      std::size_t nparts = std::min<std::size_t>(threads, fallback.size());
-      auto parts = std::make_shared<std::vector<std::vector<Oid>>>(nparts);
-      for (std::size_t j = 0; j < fallback.size(); ++j) (*parts)[j % nparts].push_back((*b.results)[fallback[j]].commit);
+      std::sort(need_pairs.begin(), need_pairs.end());
+      std::size_t nparts = std::min<std::size_t>(threads, std::max(fallback.size(), need_pairs.size()));
+      struct Part {
+        std::vector<Oid> pairs, git;
+      };
+      auto parts = std::make_shared<std::vector<Part>>(nparts);
+      for (std::size_t j = 0; j < need_pairs.size(); ++j)
+        (*parts)[j % nparts].pairs.push_back((*b.results)[need_pairs[j]].commit);
+      for (std::size_t j = 0; j < fallback.size(); ++j)
+        (*parts)[j % nparts].git.push_back((*b.results)[fallback[j]].commit);
       for (std::size_t j : fallback) b.where[(*b.results)[j].commit] = j;
+      for (std::size_t j : need_pairs) b.where[(*b.results)[j].commit] = j;
       b.errors.resize(nparts);
       for (std::size_t p = 0; p < nparts; ++p) {
         auto* res = b.results.get();
         auto* where = &b.where;
         auto* err = &b.errors[p];
-        DiffTreeSession* session = sessions[p].get();
-        b.gits.emplace_back([res, where, err, session, parts, p] {
-          PatchParser parser;
+        Helper* h = helpers[p].get();
+        b.gits.emplace_back([res, where, err, h, parts, p, &repo, &open_worker] {
+          Part& part = (*parts)[p];
           try {
-            session->run((*parts)[p], [&](BatchResult&& out) {
-              ScanResult& r = (*res)[where->at(out.commit)];
-              r.by_git = true;
-              r.error = std::move(out.error);
-              if (r.error.empty()) {
-                parser.text(out.text);
-                r.fp = parser.finish();
-              }
-            });
+            if (!part.pairs.empty()) {
+              if (!h->worker.repo) open_worker(h->worker);
+              if (!h->raw) h->raw = std::make_unique<RawSession>(repo);
+              h->raw->run(part.pairs, [&](PairsResult&& got) {
+                ScanResult& r = (*res)[where->at(got.commit)];
+                if (!got.error.empty()) {  // git could not say: let it render the whole diff
+                  part.git.push_back(got.commit);
+                  return;
+                }
+                DiffRender d = render_diff(h->worker.repo.get(), got.commit, h->worker.settings, &h->worker.parser,
+                                           &got.pairs);
+                if (d.needs_git || d.needs_pairs) {
+                  h->worker.parser.reset();
+                  part.git.push_back(got.commit);
+                  return;
+                }
+                r.with_pairs = true;
+                r.error = std::move(d.error);
+                if (r.error.empty()) r.fp = h->worker.parser.finish();
+                else h->worker.parser.reset();
+              });
+            }
+            if (!part.git.empty()) {
+              if (!h->git) h->git = std::make_unique<DiffTreeSession>(repo);
+              PatchParser parser;
+              h->git->run(part.git, [&](BatchResult&& out) {
+                ScanResult& r = (*res)[where->at(out.commit)];
+                r.by_git = true;
+                r.error = std::move(out.error);
+                if (r.error.empty()) {
+                  parser.text(out.text);
+                  r.fp = parser.finish();
+                } else {
+                  parser.reset();
+                }
+              });
+            }
           } catch (const std::exception& e) {
             *err = e.what();
           }

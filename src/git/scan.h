@@ -1,6 +1,8 @@
 // The parallel pass that turns commits into fingerprints: every core renders
-// diffs with libgit2 and hashes them; commits only git can render exactly
-// (see diff.h) go to `git diff-tree` processes, also one per core.
+// diffs with libgit2 and hashes them. Commits that need git's word (see
+// diff.h) go to `git diff-tree` processes, one per core, in the background
+// while the next batch is rendered: `--raw` for renames and binary files
+// (then rendered in-process), `-p` for the rare rest.
 #pragma once
 
 #include "git/patch_id.h"
@@ -17,7 +19,8 @@ struct ScanResult {
   CommitInfo info;       // when ScanOptions::with_info
   Fingerprint fp;
   bool merge = false;
-  bool by_git = false;   // rendered by git diff-tree
+  bool with_pairs = false;  // rendered with git's file pairs (renames, binary ids)
+  bool by_git = false;      // rendered by git diff-tree -p
   std::string error;     // objects that could not be read; fp holds what could be
 };
 

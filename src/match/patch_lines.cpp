@@ -2,6 +2,7 @@
 
 #include "git/diff.h"
 #include "git/pack_backend.h"
+#include "util/error.h"
 #include "util/process.h"
 #include "git/patch_id.h"
 
@@ -123,7 +124,11 @@ Similarity compare(const LineSet& a, const LineSet& b) {
 
 DiffCache::DiffCache(const git::Repository& repo, bool keep_text) : repo_(repo), keep_text_(keep_text) {
   git_repository* raw = nullptr;
-  if (git_repository_open_bare(&raw, repo.git_dir().c_str()) == 0) {
+  try {
+    raw = repo.open_handle();
+  } catch (const beaver::Error&) {  // libgit2's own handle still serves
+  }
+  if (raw) {
     handle_.reset(raw);
     git::PackBackendOptions po;
     po.delta_cache_bytes = std::size_t(64) << 20;
@@ -143,17 +148,10 @@ DiffCache::Entry& DiffCache::entry(const git::Oid& commit) {
   }
   Entry e;
   auto t0 = std::chrono::steady_clock::now();
-  git::DiffRender r = git::render_diff(handle_ ? handle_.get() : repo_.get(), commit);
-  if (r.needs_git) {
-    if (!git_) git_ = std::make_unique<git::DiffTreeSession>(repo_);
-    git_->run({commit}, [&](git::BatchResult&& b) {
-      e.text = std::move(b.text);
-      e.error = std::move(b.error);
-    });
-  } else {
-    e.text = std::move(r.text);
-    e.error = std::move(r.error);
-  }
+  if (!git_) git_ = std::make_unique<git::ExactRenderer>(repo_);
+  git::DiffRender r = git_->render(handle_ ? handle_.get() : repo_.get(), commit);
+  e.text = std::move(r.text);
+  e.error = std::move(r.error);
   if (tracing()) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (secs > 0.02)

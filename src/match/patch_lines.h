@@ -19,7 +19,7 @@
 #include <vector>
 
 namespace beaver::git {
-class DiffTreeSession;
+class ExactRenderer;
 }
 
 namespace beaver::match {
@@ -75,7 +75,7 @@ private:
   const git::Repository& repo_;
   bool keep_text_;
   std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> handle_;
-  std::unique_ptr<git::DiffTreeSession> git_;
+  std::unique_ptr<git::ExactRenderer> git_;
   std::map<git::Oid, Entry> texts_;
 };
 
