@@ -1,4 +1,5 @@
 #include "git/diff.h"
+#include "git/xdiff.h"
 
 #include "util/error.h"
 #include "util/process.h"
@@ -51,47 +52,36 @@ std::string hunk_header(long old_start, long old_lines, long new_start, long new
   return h;
 }
 
-struct Emit {
-  LineSink* out;
-  std::string old_name, new_name;
-  bool headed;
-};
-
-int on_hunk(const git_diff_delta*, const git_diff_hunk* hunk, void* payload) {
-  auto* e = static_cast<Emit*>(payload);
-  LineSink& out = *e->out;
-  if (!e->headed) {
-    out.line("--- " + e->old_name + "\n");
-    out.line("+++ " + e->new_name + "\n");
-    e->headed = true;
-  }
-  out.line(hunk_header(hunk->old_start, hunk->old_lines, hunk->new_start, hunk->new_lines));
-  return 0;
-}
-
-int on_line(const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
-  LineSink& out = *static_cast<Emit*>(payload)->out;
-  switch (line->origin) {
-    case GIT_DIFF_LINE_CONTEXT:
-    case GIT_DIFF_LINE_ADDITION:
-    case GIT_DIFF_LINE_DELETION: {
-      std::string& l = out.scratch;
-      l.assign(1, line->origin);
-      l.append(line->content, line->content_len);
-      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') l.push_back('\n');
-      out.line(l);
-      break;
+// Writes LineDiff's output as git prints it: the "---"/"+++" lines before
+// the first hunk, and git's line after a last line without a newline.
+class TextSink : public DiffSink {
+public:
+  TextSink(LineSink& out, const std::string& old_name, const std::string& new_name)
+      : out_(out), old_name_(old_name), new_name_(new_name) {}
+  void hunk(long old_start, long old_count, long new_start, long new_count) override {
+    if (!headed_) {
+      out_.line("--- " + old_name_ + "\n");
+      out_.line("+++ " + new_name_ + "\n");
+      headed_ = true;
     }
-    case GIT_DIFF_LINE_CONTEXT_EOFNL:
-    case GIT_DIFF_LINE_ADD_EOFNL:
-    case GIT_DIFF_LINE_DEL_EOFNL:
-      out.line("\\ No newline at end of file\n");
-      break;
-    default:
-      break;
+    out_.line(hunk_header(old_start, old_count, new_start, new_count));
   }
-  return 0;
-}
+  void line(char sign, std::string_view text) override {
+    std::string& l = out_.scratch;
+    l.assign(1, sign);
+    l.append(text);
+    bool eol = !text.empty() && text.back() == '\n';
+    if (!eol) l.push_back('\n');
+    out_.line(l);
+    if (!eol) out_.line("\\ No newline at end of file\n");
+  }
+
+private:
+  LineSink& out_;
+  const std::string& old_name_;
+  const std::string& new_name_;
+  bool headed_ = false;
+};
 
 }  // namespace
 
@@ -528,10 +518,6 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     }
   }
 
-  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  opts.flags = GIT_DIFF_INDENT_HEURISTIC | GIT_DIFF_FORCE_TEXT;
-  opts.context_lines = 3;
-  opts.interhunk_lines = 0;
   LineSink out(&r.text, parser);
   // Rendering stops half-way when a later file turns out to need git.
   auto give_up = [&] {
@@ -604,26 +590,11 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       emit_whole_file(out, a.present ? a : b, !a.present, old_name, new_name);
       continue;
     }
-    // Lines are streamed into the text as xdiff emits them; the "---"/"+++"
-    // lines only appear when there is a hunk, as in git.
-    Emit emit{&out, old_name, new_name, false};
-    int rc;
-    if (a.text.empty() && b.text.empty()) {
-      // From blob objects, whose ids are known: the buffer variant would
-      // hash both contents again only to fill in ids nobody reads.
-      // Empty paths: libgit2 would look up gitattributes again for each side
-      // (stat()ing every attribute file each time); that was settled above.
-      // NULL would not do: libgit2 then looks up a file named "file".
-      rc = git_diff_blobs(a.blob.get(), "", b.blob.get(), "", &opts, nullptr, nullptr, on_hunk, on_line, &emit);
-    } else {
-      rc = git_diff_buffers(a.data(), a.size(), "", b.data(), b.size(), "", &opts, nullptr, nullptr, on_hunk,
-                            on_line, &emit);
-    }
-    if (rc != 0) {
-      r.error = fmt::format("{}: {}", new_path, last_error());
-      give_up();
-      return r;
-    }
+    // Lines are streamed into the text as the diff emits them; the "---"/
+    // "+++" lines only appear when there is a hunk, as in git.
+    thread_local LineDiff line_diff;
+    TextSink sink(out, old_name, new_name);
+    line_diff.diff(std::string_view(a.data(), a.size()), std::string_view(b.data(), b.size()), sink);
   }
   return r;
 }
