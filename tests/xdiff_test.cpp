@@ -112,6 +112,9 @@ TEST(LineDiff, SmallCasesMatchXdiff) {
        "if (x) {\n\tfoo();\n}\n\nif (z) {\n\tbaz();\n}\n\nif (y) {\n\tbar();\n}\n"},
       {"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n", "1\n2\nX\n4\n5\n6\n7\n8\n9\nY\n11\n12\n"},
       {"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n", "1\nX\n3\n4\n5\n6\n7\n8\n9\n10\nY\n12\n"},
+      // the edges of the common head and tail
+      {"x\n", "y\nx\n"}, {"x", "yx"}, {"b\nx", "a\nb\nx"}, {"x", "xy\n"}, {"a\nb\n", "b\n"},
+      {"ab\n", "b\n"}, {"a\n", "a\nb"}, {"a\nb", "a\nbb"}, {"\n\n", "\n"}, {"x\ny\n", "xx\ny\n"},
   };
   for (auto& [a, b] : cases) EXPECT_EQ(beaver_diff(a, b), libgit2_diff(a, b)) << "a=" << a << " b=" << b;
 }
@@ -183,8 +186,8 @@ TEST(LineDiff, CostlyDiffsTakeXdiffsHeuristics) {
       b.insert(b.end(), common.begin(), common.end());
       // Rewritten lines that occur a few times in both files: xdiff keeps
       // them (it discards lines with no match, or too many).
-      for (unsigned k = rng() % 12; k > 0; --k) a.push_back("pool " + std::to_string(rng() % 200));
-      for (unsigned k = rng() % 12; k > 0; --k) b.push_back("pool " + std::to_string(rng() % 200));
+      for (auto k = rng() % 12; k > 0; --k) a.push_back("pool " + std::to_string(rng() % 200));
+      for (auto k = rng() % 12; k > 0; --k) b.push_back("pool " + std::to_string(rng() % 200));
     }
     std::string sa = join(a, true), sb = join(b, true);
     ASSERT_EQ(beaver_diff(sa, sb), libgit2_diff(sa, sb)) << "rewrite round " << round;
