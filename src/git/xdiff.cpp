@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Derived from LibXDiff, Copyright (C) 2003 Davide Libenzi, as changed by
+// the git project (git/xdiff/, v2.39); this port is under the same licence.
 // A port of git 2.39's xdiff (LibXDiff by Davide Libenzi; LGPL-2.1-or-later)
 // for the one configuration `git log -p` uses. See xdiff.h for what differs.
 // The names of xdiff's functions are kept in comments so that the two can

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Derived from LibXDiff, Copyright (C) 2003 Davide Libenzi, as changed by
+// the git project (git/xdiff/, v2.39); this port is under the same licence.
 // Line diff of two buffers exactly as git's xdiff computes it for
 // `git log -p`: Myers with xdiff's heuristics, the indent heuristic, 3 lines
 // of context, no inter-hunk context, no whitespace options.
