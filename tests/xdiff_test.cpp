@@ -5,9 +5,8 @@
 // indent heuristic), files of thousands of differing lines (the cost cut-off
 // heuristics of xdl_split), and last lines without a newline. git itself is
 // the reference in patch_id_test.cpp.
-#include "git/xdiff.h"
+#include "xdiff_reference.h"
 
-#include <git2.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -16,66 +15,13 @@
 namespace beaver {
 namespace {
 
-class TextOut : public git::DiffSink {
-public:
-  std::string text;
-  void hunk(long os, long oc, long ns, long nc) override {
-    text += "@@ -" + std::to_string(os) + "," + std::to_string(oc) + " +" + std::to_string(ns) + "," +
-            std::to_string(nc) + " @@\n";
-  }
-  void line(char sign, std::string_view t) override {
-    text += sign;
-    text += t;
-    if (t.empty() || t.back() != '\n') text += "\n\\ No newline at end of file\n";
-  }
-};
-
 std::string libgit2_diff(const std::string& a, const std::string& b) {
-  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  opts.flags = GIT_DIFF_INDENT_HEURISTIC | GIT_DIFF_FORCE_TEXT;
-  opts.context_lines = 3;
-  opts.interhunk_lines = 0;
   std::string out;
-  auto on_hunk = [](const git_diff_delta*, const git_diff_hunk* h, void* p) {
-    *static_cast<std::string*>(p) += "@@ -" + std::to_string(h->old_start) + "," + std::to_string(h->old_lines) +
-                                     " +" + std::to_string(h->new_start) + "," + std::to_string(h->new_lines) +
-                                     " @@\n";
-    return 0;
-  };
-  auto on_line = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* l, void* p) {
-    auto& s = *static_cast<std::string*>(p);
-    switch (l->origin) {
-      case GIT_DIFF_LINE_CONTEXT:
-      case GIT_DIFF_LINE_ADDITION:
-      case GIT_DIFF_LINE_DELETION:
-        s += char(l->origin);
-        s.append(l->content, l->content_len);
-        if (l->content_len == 0 || l->content[l->content_len - 1] != '\n') s += '\n';
-        break;
-      case GIT_DIFF_LINE_CONTEXT_EOFNL:
-      case GIT_DIFF_LINE_ADD_EOFNL:
-      case GIT_DIFF_LINE_DEL_EOFNL:
-        s += "\\ No newline at end of file\n";
-        break;
-      default:
-        break;
-    }
-    return 0;
-  };
-  static const int init = git_libgit2_init();
-  (void)init;
-  int rc = git_diff_buffers(a.data(), a.size(), "", b.data(), b.size(), "", &opts, nullptr, nullptr, on_hunk, on_line,
-                            &out);
-  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(test::libgit2_diff(a, b, out));
   return out;
 }
 
-std::string beaver_diff(const std::string& a, const std::string& b) {
-  static git::LineDiff ld;
-  TextOut out;
-  ld.diff(a, b, out);
-  return out.text;
-}
+std::string beaver_diff(const std::string& a, const std::string& b) { return test::port_diff(a, b); }
 
 const std::vector<std::string> kVocab = {
     "{", "}", "", "\treturn 0;", "\treturn ret;", "\tif (ret)", "\t\tgoto out;", "int ret;", "out:", "\tkfree(p);",

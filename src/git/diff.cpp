@@ -4,9 +4,11 @@
 #include "util/error.h"
 #include "util/process.h"
 #include "util/quote.h"
+#include "util/text.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -289,29 +291,19 @@ bool load_side(git_repository* repo, std::uint32_t mode, const git_oid& id, cons
 // "\ No newline" line when it has no newline. An empty file has no hunk.
 void emit_whole_file(LineSink& out, const Side& side, bool added, const std::string& old_name,
                      const std::string& new_name) {
-  const char* p = side.data();
-  std::size_t size = side.size();
-  if (size == 0) return;
-  std::size_t lines = 0;
-  for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', std::size_t(p + size - q)))); ++q) ++lines;
-  bool eol = p[size - 1] == '\n';
-  if (!eol) ++lines;
-  out.line("--- " + old_name + "\n");
-  out.line("+++ " + new_name + "\n");
-  long n = long(lines);
-  out.line(added ? hunk_header(0, 0, 1, n) : hunk_header(1, n, 0, 0));
-  std::string& l = out.scratch;
+  std::string_view text(side.data(), side.size());
+  if (text.empty()) return;
+  long lines = long(std::count(text.begin(), text.end(), '\n')) + (text.back() != '\n');
+  TextSink sink(out, old_name, new_name);
+  if (added) sink.hunk(0, 0, 1, lines);
+  else sink.hunk(1, lines, 0, 0);
   char sign = added ? '+' : '-';
-  for (std::size_t at = 0; at < size;) {
-    const char* nl = static_cast<const char*>(std::memchr(p + at, '\n', size - at));
-    std::size_t end = nl ? std::size_t(nl - p) + 1 : size;
-    l.assign(1, sign);
-    l.append(p + at, end - at);
-    if (!nl) l.push_back('\n');
-    out.line(l);
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t nl = text.find('\n', at);
+    std::size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    sink.line(sign, text.substr(at, end - at));
     at = end;
   }
-  if (!eol) out.line("\\ No newline at end of file\n");
 }
 
 // git's buffer_is_binary(): a NUL byte in the first 8000 bytes.
@@ -689,6 +681,31 @@ public:
 private:
   const std::function<void(BatchResult&&)>& sink_;
 };
+
+// One request to a long-lived `git diff-tree --stdin` (started with argv
+// when it is not running): the commits, then a line that is not an object
+// id, which git echoes and flushes to mark the end of the answer. The
+// answer goes to `out`, commit by commit. Returns false when git stopped.
+bool request(Child& child, unsigned& requests, const std::vector<std::string>& argv, const std::vector<Oid>& commits,
+             DiffTreeOutput& out) {
+  if (!child.running()) child.start(argv);
+  std::string marker = fmt::format("beaver-end-of-batch-{}", ++requests);
+  std::string input;
+  input.reserve(commits.size() * 41 + marker.size() + 1);
+  for (auto& c : commits) input += c.hex() + '\n';
+  input += marker + '\n';
+  if (!child.exchange(input, marker, [&](std::string_view line) { out.line(line); })) return false;
+  out.finish();
+  // git keeps every object it parsed: start a fresh one before it grows large.
+  if (child.resident_bytes() > (std::size_t(192) << 20)) child.finish();
+  return true;
+}
+
+// git's error message without its trailing newline and spaces.
+std::string trimmed(std::string msg) {
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
 }  // namespace
 
 DiffTreeSession::DiffTreeSession(const Repository& repo) : repo_(repo) {}
@@ -696,21 +713,8 @@ DiffTreeSession::~DiffTreeSession() = default;
 
 void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit) {
   if (commits.empty()) return;
-  if (!child_.running()) child_.start(diff_tree_command(repo_));
-  // A line that is not an object id is echoed back and flushed by git: it
-  // marks the end of this request's output.
-  std::string marker = fmt::format("beaver-end-of-batch-{}", ++requests_);
-  std::string input;
-  input.reserve(commits.size() * 41 + marker.size() + 1);
-  for (auto& c : commits) input += c.hex() + '\n';
-  input += marker + '\n';
   DiffTreeOutput out(commits, 0, on_commit);
-  if (child_.exchange(input, marker, [&](std::string_view line) { out.line(line); })) {
-    out.finish();
-    // git keeps every object it parsed: start a fresh one before it grows large.
-    if (child_.resident_bytes() > (std::size_t(192) << 20)) child_.finish();
-    return;
-  }
+  if (request(child_, requests_, diff_tree_command(repo_), commits, out)) return;
   // git stopped (a missing object is fatal to it): the one-shot path finds
   // the commit it failed on and reports it; the rest is diffed again.
   child_.finish();
@@ -725,54 +729,28 @@ RawSession::~RawSession() = default;
 
 void RawSession::run(const std::vector<Oid>& commits, const std::function<void(PairsResult&&)>& on_commit) {
   if (commits.empty()) return;
-  if (!child_.running()) {
-    auto cmd = repo_.git_command();
-    cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-r", "-M", "-l1000", "--root", "--raw", "--abbrev", "--no-color",
-                           "--no-relative"});
-    child_.start(cmd);
-  }
-  std::string marker = fmt::format("beaver-end-of-batch-{}", ++requests_);
-  std::string input;
-  input.reserve(commits.size() * 41 + marker.size() + 1);
-  for (auto& c : commits) input += c.hex() + '\n';
-  input += marker + '\n';
-  // A commit's id line comes first, then one line per file pair; a commit
-  // without changes prints nothing.
-  std::size_t done = 0;
-  std::optional<PairsResult> current;
-  auto emit = [&] {
-    if (current) on_commit(std::move(*current));
-    current.reset();
+  auto cmd = repo_.git_command();
+  cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-r", "-M", "-l1000", "--root", "--raw", "--abbrev", "--no-color",
+                         "--no-relative"});
+  // Each commit's answer is one line per file pair.
+  std::function<void(BatchResult&&)> to_pairs = [&](BatchResult&& b) {
+    PairsResult p{b.commit, {}, std::move(b.error)};
+    for_each_line(b.text, [&](std::string_view line) {
+      if (auto pair = parse_raw_line(line)) p.pairs.push_back(std::move(*pair));
+      else p.error = fmt::format("unexpected line from git diff-tree --raw: {}", line);
+    });
+    on_commit(std::move(p));
   };
-  bool ok = child_.exchange(input, marker, [&](std::string_view line) {
-    if (line.size() == 41 && line[40] == '\n') {
-      if (auto oid = Oid::from_hex(line.substr(0, 40))) {
-        emit();
-        while (done < commits.size() && !(commits[done] == *oid)) on_commit(PairsResult{commits[done++], {}, {}});
-        if (done < commits.size()) ++done;
-        current = PairsResult{*oid, {}, {}};
-        return;
-      }
-    }
-    if (!current) return;
-    if (auto pair = parse_raw_line(line)) current->pairs.push_back(std::move(*pair));
-    else current->error = fmt::format("unexpected line from git diff-tree --raw: {}", line);
-  });
-  if (ok) {
-    emit();
-    for (; done < commits.size(); ++done) on_commit(PairsResult{commits[done], {}, {}});
-    if (child_.resident_bytes() > (std::size_t(192) << 20)) child_.finish();
-    return;
-  }
+  DiffTreeOutput out(commits, 0, to_pairs);
+  if (request(child_, requests_, cmd, commits, out)) return;
   // git stopped (a missing blob among rename candidates is fatal to it):
   // the commit it was on and every one after it are reported failed.
   child_.finish();
-  std::string msg = child_.error();
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  std::string msg = trimmed(child_.error());
   if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);  // git's last word
   if (msg.empty()) msg = "git diff-tree --raw stopped";
-  std::size_t resume = current ? done - 1 : done;
-  current.reset();
+  std::size_t resume = out.current ? out.done - 1 : out.done;
+  out.current.reset();
   for (std::size_t i = resume; i < commits.size(); ++i) on_commit(PairsResult{commits[i], {}, msg});
 }
 
@@ -822,8 +800,7 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     // git stopped on a commit it could not read. That is `current` when its
     // output had started, else the next one; a commit's header is printed
     // lazily, so `current` may also be complete. Each is retried alone.
-    std::string msg = pr.err;
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = trimmed(pr.err);
     if (msg.empty()) msg = fmt::format("git diff-tree exited with status {}", pr.exit_code);
     auto alone = [&](const Oid& id) {
       std::optional<BatchResult> got;

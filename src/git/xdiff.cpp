@@ -219,13 +219,15 @@ void LineDiff::split(std::string_view data, File& f) {
   f.rchg = f.rchg_store.data() + 2;  // rchg[-2], rchg[-1] and rchg[nrec] read as unchanged
 }
 
-long LineDiff::find_class(const Rec& r, std::uint64_t h) const {
+// The slot of the table that holds r's class, or the empty one where it
+// would go.
+std::size_t LineDiff::slot(const Rec& r, std::uint64_t h) const {
   std::size_t mask = table_.size() - 1;
   for (std::size_t at = std::size_t(h) & mask;; at = (at + 1) & mask) {
     std::int32_t v = table_[at];
-    if (v == 0) return -1;
+    if (v == 0) return at;
     const Class& c = classes_[std::size_t(v - 1)];
-    if (c.hash == h && c.size == r.size && std::memcmp(c.ptr, r.ptr, r.size) == 0) return v - 1;
+    if (c.hash == h && c.size == r.size && std::memcmp(c.ptr, r.ptr, r.size) == 0) return at;
   }
 }
 
@@ -238,23 +240,13 @@ void LineDiff::classify() {
   while (cap < std::size_t(middle) * 2) cap <<= 1;
   table_.assign(cap, 0);
   std::uint64_t sizes[16] = {};  // the lengths middle lines have, modulo 1024
-  std::size_t mask = cap - 1;
   auto add = [&](File& f, bool first) {
     f.cls.assign(std::size_t(std::max<long>(0, f.dend - f.dstart + 1)), 0);
     for (long i = f.dstart; i <= f.dend; ++i) {
       const Rec& r = f.recs[std::size_t(i)];
       std::uint64_t h = hash_line(r.ptr, r.size);
-      std::size_t at = std::size_t(h) & mask;
-      long id = -1;
-      for (;; at = (at + 1) & mask) {
-        std::int32_t v = table_[at];
-        if (v == 0) break;
-        const Class& c = classes_[std::size_t(v - 1)];
-        if (c.hash == h && c.size == r.size && std::memcmp(c.ptr, r.ptr, r.size) == 0) {
-          id = v - 1;
-          break;
-        }
-      }
+      std::size_t at = slot(r, h);
+      long id = long(table_[at]) - 1;
       if (id < 0) {
         id = long(classes_.size());
         classes_.push_back(Class{r.ptr, r.size, h, 0, 0});
@@ -272,7 +264,7 @@ void LineDiff::classify() {
     for (long i = from; i < to; ++i) {
       const Rec& r = f1_.recs[std::size_t(i)];
       if (!(sizes[(r.size & 1023) >> 6] >> (r.size & 63) & 1)) continue;
-      long id = find_class(r, hash_line(r.ptr, r.size));
+      long id = long(table_[slot(r, hash_line(r.ptr, r.size))]) - 1;
       if (id >= 0) {
         classes_[std::size_t(id)].len1++;
         classes_[std::size_t(id)].len2++;

@@ -71,7 +71,7 @@ private:
   };
   void split(std::string_view data, File& f);
   void classify();
-  long find_class(const Rec& r, std::uint64_t h) const;
+  std::size_t slot(const Rec& r, std::uint64_t h) const;
   void cleanup(File& f, long mlim, bool first);
   void recs_cmp(long off1, long lim1, long off2, long lim2, bool need_min);
   long split_box(long off1, long lim1, long off2, long lim2, bool need_min, long& i1, long& i2, bool& min_lo,
