@@ -1177,4 +1177,16 @@ PackBackendStats pack_backend_stats(const git_odb_backend* backend) {
   return reinterpret_cast<const RawBackend*>(backend)->self->stats();
 }
 
+PackBackendStats pack_backend_stats(git_repository* repo) {
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, repo) != 0) return {};
+  PackBackendStats out;
+  for (std::size_t i = 0, n = git_odb_num_backends(odb); i < n; ++i) {
+    git_odb_backend* b = nullptr;
+    if (git_odb_get_backend(&b, odb, i) == 0 && b->free == cb_free) out = pack_backend_stats(b);
+  }
+  git_odb_free(odb);
+  return out;
+}
+
 }  // namespace beaver::git

@@ -115,5 +115,7 @@ struct PackBackendStats {
 // The counters of `backend` when it was made by pack_backend_new; all zero
 // for any other backend.
 PackBackendStats pack_backend_stats(const git_odb_backend* backend);
+// The counters of the backend install_pack_backend put into `repo`'s odb.
+PackBackendStats pack_backend_stats(git_repository* repo);
 
 }  // namespace beaver::git

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -138,13 +139,23 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
         progress.fetch_add(std::min(end, i + kSlice) - i);
       }
     };
+    // The calling thread reports progress every 100 ms and wakes as soon as
+    // the last worker is done (a plain sleep idled both cores for half a
+    // tick per batch).
+    std::mutex done_mutex;
+    std::condition_variable done_cv;
+    unsigned running = unsigned(workers.size());
     std::vector<std::thread> pool;
-    for (auto& w : workers) pool.emplace_back(work, std::ref(w));
-    if (options.on_progress) {
-      while (progress.load() < end - base) {
-        options.on_progress(base + progress.load(), commits.size());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+    for (auto& w : workers)
+      pool.emplace_back([&, wp = &w] {
+        work(*wp);
+        std::lock_guard lock(done_mutex);
+        if (--running == 0) done_cv.notify_one();
+      });
+    {
+      std::unique_lock lock(done_mutex);
+      while (!done_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return running == 0; }))
+        if (options.on_progress) options.on_progress(base + progress.load(), commits.size());
     }
     for (auto& th : pool) th.join();
     if (tracing()) std::fprintf(stderr, "beaver: trace: batch libgit2 pass %.3fs\n", since(t_batch));
@@ -235,6 +246,13 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     deliver(*pending);
     pending.reset();
   }
+  if (tracing())
+    for (auto& w : workers) {
+      PackBackendStats st = pack_backend_stats(w.repo.get());
+      std::fprintf(stderr, "beaver: trace: worker pack reads %llu, inflated %llu, deltas %llu, cache hits %llu\n",
+                   (unsigned long long)st.reads, (unsigned long long)st.inflated,
+                   (unsigned long long)st.deltas_applied, (unsigned long long)st.cache_hits);
+    }
 }
 
 }  // namespace beaver::git
