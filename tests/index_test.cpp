@@ -39,6 +39,10 @@ std::vector<std::map<std::string, std::string>> query(const std::string& db_path
   return rows;
 }
 
+// Commits with their first tag and release, as `c`.
+const std::string kTagged =
+    "WITH c AS (SELECT commits.*, t.tag, t.release FROM commits LEFT JOIN first_tags t ON t.commit_id = commits.id) ";
+
 std::string one(const std::string& db, const std::string& sql) {
   auto rows = query(db, sql);
   if (rows.empty() || rows[0].empty()) return "";
@@ -89,9 +93,9 @@ TEST_F(IndexTest, StoresCommitsPatchIdsTrailersAndReleases) {
   for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i]["l"], git_ids[i]);
 
   // first tag and first release (rc tags are not releases)
-  EXPECT_EQ(one(db(), "SELECT first_tag FROM commits WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");
-  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
-  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE hex(oid) = upper('" + fix_ + "')"), "v6.1");
+  EXPECT_EQ(one(db(), kTagged + "SELECT tag FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + fix_ + "')"), "v6.1");
 
   // Fixes: resolved by id, by subject when the id is wrong, unknown otherwise
   auto refs = query(db(), "SELECT r.target, r.state, lower(hex(r.resolved)) AS resolved FROM refs r JOIN commits c ON "
@@ -126,13 +130,20 @@ TEST_F(IndexTest, IncrementalUpToDateAndRewrittenBranch) {
   EXPECT_FALSE(more.up_to_date);
   EXPECT_EQ(more.new_commits, 1u);
   EXPECT_EQ(more.total_commits, 5u);
-  EXPECT_EQ(one(db(), "SELECT count(*) FROM commits WHERE first_release IS NULL"), "1");
+  EXPECT_EQ(one(db(), kTagged + "SELECT count(*) FROM c WHERE release IS NULL"), "1");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM first_tags"), "4") << "a commit in no tag has no row";
   // A new tag on old commits: no new commit, but releases are recomputed.
   repo.git("tag v6.2");
   auto tagged = run_index(repo.dir());
   EXPECT_FALSE(tagged.up_to_date);
   EXPECT_EQ(tagged.new_commits, 0u);
-  EXPECT_EQ(one(db(), "SELECT first_release FROM commits WHERE subject = 'one more'"), "v6.2");
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE subject = 'one more'"), "v6.2");
+  // A deleted tag takes its commits' rows with it.
+  repo.git("tag -d v6.2");
+  EXPECT_EQ(run_index(repo.dir()).new_commits, 0u);
+  EXPECT_EQ(one(db(), kTagged + "SELECT count(*) FROM c WHERE subject = 'one more' AND tag IS NULL"), "1");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM first_tags"), "4");
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + fix_ + "')"), "v6.1");
 
   // A rebase: two commits rewritten on top of an older base.
   repo.git("checkout -q -b vendor " + buggy_);
@@ -234,6 +245,46 @@ TEST_F(IndexTest, CorruptIndexIsRefusedAndRebuildRecovers) {
   o.rebuild = true;
   auto s = run_index(repo.dir(), o);
   EXPECT_EQ(s.total_commits, 4u);
+}
+
+// An index of schema version 1 (first tags in commits) is refused by
+// readers with a hint, and upgraded in place by the next `beaver index`.
+TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {
+  build();
+  run_index(repo.dir());
+  {
+    index::Database old = index::Database::open(db(), false);
+    old.exec("ALTER TABLE commits ADD COLUMN first_tag TEXT; ALTER TABLE commits ADD COLUMN first_release TEXT;"
+             "UPDATE commits SET first_tag = (SELECT tag FROM first_tags WHERE commit_id = id),"
+             " first_release = (SELECT release FROM first_tags WHERE commit_id = id);"
+             "DROP TABLE first_tags; PRAGMA user_version = 1;");
+  }
+  try {
+    index::open_for_reading(db());
+    FAIL() << "a reader must not use a version 1 index";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("run `beaver index` to upgrade"), std::string::npos) << e.what();
+  }
+  auto s = run_index(repo.dir());
+  EXPECT_TRUE(s.up_to_date) << "nothing new to index after the upgrade";
+  EXPECT_EQ(one(db(), "PRAGMA user_version"), std::to_string(index::kSchemaVersion));
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
+  EXPECT_EQ(one(db(), kTagged + "SELECT tag FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM pragma_table_info('commits') WHERE name LIKE 'first_%'"), "0");
+  EXPECT_NO_THROW(index::open_for_reading(db()));
+
+  // A version this beaver does not know is refused, readers and writers alike.
+  {
+    index::Database newer = index::Database::open(db(), false);
+    newer.exec("PRAGMA user_version = 99");
+  }
+  try {
+    run_index(repo.dir());
+    FAIL() << "an unknown schema version must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--rebuild"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(IndexTest, ForeignSqliteFileIsRefused) {

@@ -256,9 +256,6 @@ std::size_t resolve_refs(Database& db) {
   return unresolved;
 }
 
-// first_tag / first_release: tags in the order they were made (the tagged
-// commit's committer date, then name); each claims the commits it reaches
-// that no earlier tag reached. One pass over the graph per kind.
 // True when first tags must be computed again: the tags changed (name,
 // commit or release pattern), or a tag points at a commit this run indexed.
 // Otherwise every new commit is contained in no tag and the old values hold,
@@ -285,36 +282,35 @@ bool tags_changed(Database& db, const std::vector<std::pair<std::string, git::Oi
   return false;
 }
 
+// first_tag / first_release: tags in the order they were made (the tagged
+// commit's committer date, then name); each claims the commits it reaches
+// that no earlier tag reached. One pass over the graph per kind.
+// Only rows whose values changed are written.
 void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& repo_tags, Database& db,
                         const std::string& release_pattern) {
   struct Node {
-    std::string oid;
     std::vector<std::int64_t> parents;  // indexes into nodes
     std::int64_t rowid;
     std::int64_t time;
-    std::string first_tag, first_release;
   };
   std::vector<Node> nodes;
   std::unordered_map<std::string, std::int64_t> at;
+  std::unordered_map<std::int64_t, std::pair<std::string, std::string>> stored;  // rowid -> tag, release
   {
-    auto st = db.prepare("SELECT id, oid, parents, committer_time, first_tag, first_release FROM commits");
+    auto st = db.prepare("SELECT id, oid, parents, committer_time FROM commits");
     std::vector<std::string> parent_blobs;
     while (st.step()) {
-      Node n;
-      n.rowid = st.int64(0);
-      n.oid = std::string(st.blob(1));
-      n.time = st.int64(3);
-      n.first_tag = st.text(4);
-      n.first_release = st.text(5);
+      at.emplace(std::string(st.blob(1)), std::int64_t(nodes.size()));
+      nodes.push_back({{}, st.int64(0), st.int64(3)});
       parent_blobs.emplace_back(st.blob(2));
-      at[n.oid] = std::int64_t(nodes.size());
-      nodes.push_back(std::move(n));
     }
     for (std::size_t i = 0; i < nodes.size(); ++i)
       for (std::size_t k = 0; k + GIT_OID_RAWSZ <= parent_blobs[i].size(); k += GIT_OID_RAWSZ) {
         auto it = at.find(parent_blobs[i].substr(k, GIT_OID_RAWSZ));
         if (it != at.end()) nodes[i].parents.push_back(it->second);
       }
+    auto ft = db.prepare("SELECT commit_id, tag, release FROM first_tags");
+    while (ft.step()) stored[ft.int64(0)] = {ft.text(1), ft.text(2)};
   }
   struct Tag {
     std::string name;
@@ -335,35 +331,79 @@ void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& rep
     if (nodes[a.node].time != nodes[b.node].time) return nodes[a.node].time < nodes[b.node].time;
     return a.name < b.name;
   });
+  // Each node gets the index of the first tag that reaches it, or -1.
   auto assign = [&](bool releases_only) {
-    std::vector<std::string> value(nodes.size());
-    std::vector<char> seen(nodes.size(), 0);
+    std::vector<std::int32_t> value(nodes.size(), -1);
     std::vector<std::int64_t> stack;
-    for (auto& t : tags) {
-      if (releases_only && !t.release) continue;
-      stack.push_back(t.node);
+    for (std::size_t t = 0; t < tags.size(); ++t) {
+      if (releases_only && !tags[t].release) continue;
+      stack.push_back(tags[t].node);
       while (!stack.empty()) {
         auto n = stack.back();
         stack.pop_back();
-        if (seen[n]) continue;
-        seen[n] = 1;
-        value[n] = t.name;
+        if (value[n] >= 0) continue;
+        value[n] = std::int32_t(t);
         for (auto p : nodes[n].parents)
-          if (!seen[p]) stack.push_back(p);
+          if (value[p] < 0) stack.push_back(p);
       }
     }
     return value;
   };
   auto first_tag = assign(false);
   auto first_release = assign(true);
-  auto upd = db.prepare("UPDATE commits SET first_tag = ?, first_release = ? WHERE id = ?");
+  auto name = [&](std::int32_t t) { return t < 0 ? std::string() : tags[std::size_t(t)].name; };
+  auto put = db.prepare("INSERT OR REPLACE INTO first_tags(commit_id, tag, release) VALUES (?,?,?)");
+  auto drop = db.prepare("DELETE FROM first_tags WHERE commit_id = ?");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].first_tag == first_tag[i] && nodes[i].first_release == first_release[i]) continue;
-    if (first_tag[i].empty()) upd.bind_null(1);
-    else upd.bind(1, first_tag[i]);
-    if (first_release[i].empty()) upd.bind_null(2);
-    else upd.bind(2, first_release[i]);
-    upd.bind(3, nodes[i].rowid).run();
+    std::string tag = name(first_tag[i]), release = name(first_release[i]);
+    auto it = stored.find(nodes[i].rowid);
+    if (it == stored.end() ? tag.empty() && release.empty() : it->second == std::pair(tag, release)) continue;
+    if (tag.empty() && release.empty()) {
+      drop.bind(1, nodes[i].rowid).run();
+      continue;
+    }
+    put.bind(1, nodes[i].rowid);
+    if (tag.empty()) put.bind_null(2);
+    else put.bind(2, tag);
+    if (release.empty()) put.bind_null(3);
+    else put.bind(3, release);
+    put.run();
+  }
+  tx.commit();
+}
+
+// The schema version of an open database: 0 for a new, empty file. Throws
+// for a file that is not a beaver index, or one made by a newer beaver.
+std::int64_t schema_version(Database& db) {
+  std::int64_t app = 0, version = 0;
+  try {
+    app = pragma_int(db, "application_id");
+    version = pragma_int(db, "user_version");
+    auto st = db.prepare("SELECT count(*) FROM sqlite_master");
+    st.step();
+    if (app == 0 && st.int64(0) == 0) return 0;  // a new, empty file
+  } catch (const Error& e) {
+    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", db.path(),
+                sqlite3_errmsg(db.get()));
+  }
+  if (app != kApplicationId)
+    throw Error("{}: not a beaver index (a foreign SQLite file); run `beaver index --rebuild` to replace it, or pass "
+                "another --index",
+                db.path());
+  if (version < 1 || version > kSchemaVersion)
+    throw Error("{}: index schema version {} is not one this beaver knows (it uses {}); run `beaver index --rebuild`",
+                db.path(), version, kSchemaVersion);
+  return version;
+}
+
+// Brings an index of an older schema version to this one, in one transaction.
+void upgrade(Database& db, std::int64_t version) {
+  Transaction tx(db);
+  try {
+    if (version == 1) db.exec(kUpgradeFrom1);
+  } catch (const Error& e) {
+    throw Error("{}: could not upgrade the index from schema version {}: {}; run `beaver index --rebuild`", db.path(),
+                version, e.what());
   }
   tx.commit();
 }
@@ -373,23 +413,9 @@ void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& rep
 std::string default_index_path(const git::Repository& repo) { return repo.git_dir() + "beaver/index.sqlite"; }
 
 void check_schema(Database& db) {
-  std::int64_t app = 0, version = 0;
-  try {
-    app = pragma_int(db, "application_id");
-    version = pragma_int(db, "user_version");
-    auto st = db.prepare("SELECT count(*) FROM sqlite_master");
-    st.step();
-    if (app == 0 && st.int64(0) == 0) return;  // a new, empty file
-  } catch (const Error& e) {
-    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", db.path(),
-                sqlite3_errmsg(db.get()));
-  }
-  if (app != kApplicationId)
-    throw Error("{}: not a beaver index (a foreign SQLite file); run `beaver index --rebuild` to replace it, or pass "
-                "another --index",
-                db.path());
-  if (version != kSchemaVersion)
-    throw Error("{}: index schema version {} is not the version this beaver uses ({}); run `beaver index --rebuild`",
+  std::int64_t version = schema_version(db);
+  if (version != 0 && version < kSchemaVersion)
+    throw Error("{}: this index has schema version {}, from an older beaver; run `beaver index` to upgrade it to {}",
                 db.path(), version, kSchemaVersion);
 }
 
@@ -418,7 +444,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
 
   Database db = Database::open(path, true);
-  check_schema(db);
+  std::int64_t version = schema_version(db);
   try {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=NORMAL");
@@ -432,6 +458,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
                 sqlite3_errmsg(db.get()));
   }
+  if (version != 0 && version < kSchemaVersion) upgrade(db, version);
   if (pragma_int(db, "application_id") == 0) {
     Transaction tx(db);
     db.exec(kSchema);

@@ -53,9 +53,9 @@ std::vector<std::int64_t> band_keys(std::string_view m) {
 Reader::Reader(Database& db)
     : db_(db),
       commit_(db.prepare("SELECT id, parents, author_name, author_email, author_time, subject, norm_subject, is_merge, "
-                         "patch_id, cf_id, files, insertions, deletions, by_git, error, first_tag, first_release, "
+                         "patch_id, cf_id, files, insertions, deletions, by_git, error, t.tag, t.release, "
                          "minhash, hunk_hashes, changed_lines, committer_time "
-                         "FROM commits WHERE oid = ?")),
+                         "FROM commits LEFT JOIN first_tags t ON t.commit_id = id WHERE oid = ?")),
       trailers_(db.prepare("SELECT key, value FROM trailers WHERE commit_id = ? ORDER BY seq")),
       refs_(db.prepare("SELECT kind, target, subject, state, resolved, line FROM refs WHERE commit_id = ? ORDER BY line")),
       paths_(db.prepare("SELECT path FROM paths WHERE commit_id = ? ORDER BY seq")),

@@ -6,7 +6,8 @@
 // with another application id or a newer version is refused with a clear
 // error; `beaver index --rebuild` recreates it.
 //
-// Version 1:
+// Version 2 (version 1 kept first_tag and first_release in commits; `beaver
+// index` upgrades such a file in place, see kUpgradeFrom1):
 //   meta(key, value)                 repository path, release pattern, dates
 //   commits(id, oid, ...)            one row per indexed commit (merges too)
 //       oid BLOB(20)                 commit id
@@ -24,7 +25,10 @@
 //       changed_lines, files, insertions, deletions
 //       by_git                       1 when git diff-tree rendered the diff
 //       error                        what could not be read (missing objects), or NULL
-//       first_tag, first_release     the earliest tag / release tag containing it
+//   first_tags(commit_id, tag, release)  the earliest tag / release tag containing
+//                                    the commit; no row when no tag contains it. A table
+//                                    of its own because new tags change it: rewriting
+//                                    small rows costs a tenth of rewriting commits.
 //   paths(commit_id, seq, path, old_path, added, deleted, binary)
 //   hunks(hash, commit_id)           lookup: commits by hunk hash (from commits.hunk_hashes)
 //   bands(band, commit_id)           lookup: LSH bands of the MinHash, band = (i << 56) ^ hash of rows 4i..4i+3
@@ -45,7 +49,7 @@
 
 namespace beaver::index {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr std::int32_t kApplicationId = 0x42454156;
 
 inline constexpr const char* kSchema = R"SQL(
@@ -61,9 +65,9 @@ CREATE TABLE commits(
   patch_id BLOB, cf_id BLOB, minhash BLOB, hunk_hashes BLOB,
   changed_lines INTEGER, files INTEGER, insertions INTEGER, deletions INTEGER,
   by_git INTEGER NOT NULL DEFAULT 0,
-  error TEXT,
-  first_tag TEXT, first_release TEXT
+  error TEXT
 );
+CREATE TABLE first_tags(commit_id INTEGER PRIMARY KEY, tag TEXT, release TEXT);
 CREATE TABLE paths(commit_id INTEGER NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL, old_path TEXT,
                    added INTEGER, deleted INTEGER, binary INTEGER, PRIMARY KEY(commit_id, seq)) WITHOUT ROWID;
 CREATE TABLE hunks(hash INTEGER NOT NULL, commit_id INTEGER NOT NULL, PRIMARY KEY(hash, commit_id)) WITHOUT ROWID;
@@ -74,6 +78,16 @@ CREATE TABLE refs(commit_id INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT, s
                   state TEXT NOT NULL, resolved BLOB);
 CREATE TABLE tips(name TEXT PRIMARY KEY, oid BLOB NOT NULL);
 CREATE TABLE tags(name TEXT PRIMARY KEY, oid BLOB NOT NULL, is_release INTEGER NOT NULL);
+)SQL";
+
+// Version 1 to 2: first tags move out of commits into their table.
+inline constexpr const char* kUpgradeFrom1 = R"SQL(
+CREATE TABLE first_tags(commit_id INTEGER PRIMARY KEY, tag TEXT, release TEXT);
+INSERT INTO first_tags(commit_id, tag, release)
+  SELECT id, first_tag, first_release FROM commits WHERE first_tag IS NOT NULL OR first_release IS NOT NULL;
+ALTER TABLE commits DROP COLUMN first_tag;
+ALTER TABLE commits DROP COLUMN first_release;
+PRAGMA user_version = 2;
 )SQL";
 
 // Secondary indexes. A large load drops them first and builds them at the

@@ -226,7 +226,8 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
     }
   }
   auto by_subject = db.prepare("SELECT id FROM commits WHERE norm_subject = ? LIMIT 65");
-  auto describe = db.prepare("SELECT oid, subject, author_name, author_email, first_tag, first_release FROM commits WHERE id = ?");
+  auto describe = db.prepare("SELECT oid, subject, author_name, author_email, t.tag, t.release FROM commits "
+                             "LEFT JOIN first_tags t ON t.commit_id = id WHERE id = ?");
   // fix id -> (target id, is revert)
   std::unordered_map<std::int64_t, std::vector<std::pair<std::int64_t, bool>>> targets;
   std::vector<std::pair<std::int64_t, UnresolvedRef>> unresolved;  // fix id, reference

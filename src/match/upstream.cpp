@@ -32,8 +32,8 @@ UpstreamMatcher::UpstreamMatcher(index::Database& db, DiffCache& diffs, std::vec
       by_band_(db.prepare("SELECT commit_id FROM bands WHERE band = ? LIMIT 65")),
       by_subject_(db.prepare("SELECT id FROM commits WHERE norm_subject = ? LIMIT 65")),
       by_oid_(db.prepare("SELECT id FROM commits WHERE oid = ?")),
-      row_(db.prepare("SELECT oid, subject, first_tag, first_release, minhash, changed_lines, patch_id, cf_id "
-                      "FROM commits WHERE id = ?")),
+      row_(db.prepare("SELECT oid, subject, t.tag, t.release, minhash, changed_lines, patch_id, cf_id "
+                      "FROM commits LEFT JOIN first_tags t ON t.commit_id = id WHERE id = ?")),
       paths_(db.prepare("SELECT path, old_path FROM paths WHERE commit_id = ?")) {}
 
 Pairing UpstreamMatcher::describe(std::int64_t id) {
