@@ -257,7 +257,7 @@ TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {
     old.exec("ALTER TABLE commits ADD COLUMN first_tag TEXT; ALTER TABLE commits ADD COLUMN first_release TEXT;"
              "UPDATE commits SET first_tag = (SELECT tag FROM first_tags WHERE commit_id = id),"
              " first_release = (SELECT release FROM first_tags WHERE commit_id = id);"
-             "DROP TABLE first_tags; PRAGMA user_version = 1;");
+             "DROP TABLE first_tags; CREATE INDEX paths_path ON paths(path); PRAGMA user_version = 1;");
   }
   try {
     index::open_for_reading(db());
@@ -271,6 +271,7 @@ TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {
   EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
   EXPECT_EQ(one(db(), kTagged + "SELECT tag FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");
   EXPECT_EQ(one(db(), "SELECT count(*) FROM pragma_table_info('commits') WHERE name LIKE 'first_%'"), "0");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM sqlite_master WHERE name = 'paths_path'"), "0");
   EXPECT_NO_THROW(index::open_for_reading(db()));
 
   // A version this beaver does not know is refused, readers and writers alike.

@@ -1,6 +1,7 @@
 #include "git/patch_id.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace beaver::git {
@@ -12,16 +13,26 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }
 
 // git's sane_ctype: only space, \t, \n and \r are whitespace.
-inline bool git_isspace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool git_isspace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 inline bool git_isalpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
-// remove_space() of git: copies the non-space bytes up to the first NUL.
+// 1 for the bytes remove_space() keeps, 0 for git's whitespace.
+constexpr std::array<std::uint8_t, 256> kKeep = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[std::size_t(c)] = !git_isspace(static_cast<unsigned char>(c));
+  return t;
+}();
+
+// remove_space() of git on a line without NUL (git stops at the first one:
+// the caller cuts the line there). Every byte is stored and the output moves
+// on only for kept ones: no branch to mispredict on kernel code, where
+// whitespace comes every few bytes.
 std::string_view remove_space(std::string_view line, std::string& out) {
   if (out.size() < line.size()) out.resize(std::max(line.size(), 2 * out.size()));
   char* dst = out.data();
   for (char c : line) {
-    if (c == '\0') break;
-    if (!git_isspace(static_cast<unsigned char>(c))) *dst++ = c;
+    *dst = c;
+    dst += kKeep[static_cast<unsigned char>(c)];
   }
   return std::string_view(out.data(), std::size_t(dst - out.data()));
 }
@@ -208,6 +219,13 @@ void PatchParser::changed_line(char sign, std::string_view stripped) {
 }
 
 void PatchParser::line(std::string_view raw) {
+  // git works on C strings: a NUL byte ends the line for every test below.
+  std::size_t nul = raw.find('\0');
+  std::string_view cstr = nul == std::string_view::npos ? raw : raw.substr(0, nul);
+  // A changed line is stripped once, for the fingerprints and for the patch-id.
+  std::string_view stripped;
+  bool have_stripped = false;
+
   // ---- fingerprints and statistics: a small structural parser of its own ----
   {
     if (starts_with(raw, "diff --git ")) {
@@ -241,16 +259,15 @@ void PatchParser::line(std::string_view raw) {
       } else if (!raw.empty() && (raw[0] == '+' || raw[0] == '-')) {
         if (raw[0] == '+') ++file().added;
         else ++file().deleted;
-        changed_line(raw[0], remove_space(raw, scratch_));
+        stripped = remove_space(cstr, scratch_);
+        have_stripped = true;
+        changed_line(raw[0], stripped);
       }
     }
   }
 
   // ---- git's get_one_patchid(), --stable ----
   if (broken_) return;
-  // git works on C strings: a NUL byte ends the line for every test below.
-  std::size_t nul = raw.find('\0');
-  std::string_view cstr = nul == std::string_view::npos ? raw : raw.substr(0, nul);
   if (starts_with(cstr, "\\ ") && cstr.size() > 12) return;
   if (!patchlen_ && !starts_with(cstr, "diff ")) return;
 
@@ -308,7 +325,7 @@ void PatchParser::line(std::string_view raw) {
   if (!cstr.empty() && (cstr[0] == '-' || cstr[0] == ' ')) --before_;
   if (!cstr.empty() && (cstr[0] == '+' || cstr[0] == ' ')) --after_;
 
-  std::string_view stripped = remove_space(cstr, scratch_);
+  if (!have_stripped) stripped = remove_space(cstr, scratch_);
   patchlen_ += int(stripped.size());
   ctx_.update(stripped);
 }
