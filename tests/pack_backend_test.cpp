@@ -718,6 +718,51 @@ TEST(PackBackend, PrefixLookups) {
   EXPECT_EQ(git_odb_exists_prefix(&out, odb.get(), &prefix, 10), GIT_ENOTFOUND);
 }
 
+// A pack large enough for the in-bucket search to start from its estimate
+// (buckets of ~160 ids): every id is found, and ids next to them are not.
+TEST(PackBackend, LookupsInLargeBuckets) {
+  TestRepo repo;
+  std::string stream;
+  for (int i = 0; i < 40000; ++i) {
+    std::string data = "blob number " + std::to_string(i) + "\n";
+    stream += "blob\ndata " + std::to_string(data.size()) + "\n" + data + "\n";
+  }
+  repo.fast_import(stream);
+  std::string listing = repo.git("cat-file --batch-all-objects --batch-check='%(objectname)'");
+  std::vector<std::string> ids;
+  for (std::size_t pos = 0; pos + 40 <= listing.size(); pos += 41) ids.push_back(listing.substr(pos, 40));
+  ASSERT_EQ(ids.size(), 40000u);
+  std::sort(ids.begin(), ids.end());
+  auto odb = odb_with_only_backend(repo.objects());
+  std::size_t missed = 0, false_hits = 0;
+  auto present = [&](const std::string& hex) { return std::binary_search(ids.begin(), ids.end(), hex); };
+  for (auto& hex : ids) {
+    git_oid id;
+    ASSERT_EQ(git_oid_fromstr(&id, hex.c_str()), 0);
+    missed += !git_odb_exists(odb.get(), &id);
+    // Neighbours of a present id: the last byte and the first byte after
+    // the fan-out byte changed.
+    for (int k : {19, 1}) {
+      git_oid near = id;
+      near.id[k] ^= 0x01;
+      char buf[GIT_OID_HEXSZ + 1];
+      git_oid_tostr(buf, sizeof buf, &near);
+      if (!present(buf)) false_hits += git_odb_exists(odb.get(), &near);
+    }
+  }
+  EXPECT_EQ(missed, 0u);
+  EXPECT_EQ(false_hits, 0u);
+  // The ends of the id space.
+  for (const char* hex : {"0000000000000000000000000000000000000000", "00ffffffffffffffffffffffffffffffffffffff",
+                          "ff00000000000000000000000000000000000000", "ffffffffffffffffffffffffffffffffffffffff"}) {
+    git_oid id;
+    ASSERT_EQ(git_oid_fromstr(&id, hex), 0);
+    if (!present(hex)) {
+      EXPECT_FALSE(git_odb_exists(odb.get(), &id)) << hex;
+    }
+  }
+}
+
 // ---- broken files -----------------------------------------------------------
 
 TEST(PackBackend, CorruptPackGivesErrorsNotCrashes) {

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -271,6 +273,64 @@ TEST(PatchIdRandom, ThreeThousandRandomCommitsMatchGit) {
   EXPECT_GT(with_pairs, 100u);
   EXPECT_LT(with_pairs, expected.size() / 2);
   EXPECT_EQ(by_git, 0u);
+}
+
+// Trees are read from their raw bytes: old histories' modes (100664) are
+// shown and compared as git canonicalises them, and a damaged tree is an
+// error naming it while the other commits go on.
+TEST_F(PatchIdRepo, RawTreesOddModesAndDamage) {
+  auto blob = [&](const std::string& content) {
+    repo.write("blob.tmp", content);
+    return repo.git("hash-object -w blob.tmp").substr(0, 40);
+  };
+  auto raw = [](const std::string& hex) {
+    std::string r;
+    for (std::size_t i = 0; i < 40; i += 2) r += char(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return r;
+  };
+  auto tree = [&](const std::vector<std::array<std::string, 3>>& entries) {  // mode, name, id
+    std::string bytes;
+    for (auto& [mode, name, id] : entries) bytes += mode + " " + name + std::string(1, '\0') + raw(id);
+    repo.write("tree.tmp", bytes);
+    return repo.git("hash-object -t tree --literally -w tree.tmp").substr(0, 40);
+  };
+  std::string a = blob("one\ntwo\nthree\n"), b = blob("1\n"), b2 = blob("2\n"), c = blob("one\n2\nthree\n");
+  std::string sub = tree({{{"100644", "x.c", b}}});
+  auto commit = [&](const std::string& t, const std::string& parent, const std::string& msg) {
+    return repo.git("commit-tree " + t + (parent.empty() ? "" : " -p " + parent) + " -m '" + msg + "'").substr(0, 40);
+  };
+  std::string c1 = commit(tree({{{"100664", "f.c", a}}, {{"100644", "g.c", b}}, {{"40000", "sub", sub}}}), "", "root, old mode");
+  std::string c2 = commit(tree({{{"100644", "f.c", a}}, {{"100644", "g.c", b2}}, {{"40000", "sub", sub}}}), c1,
+                          "100664 to 100644 is no change; g.c changes");
+  std::string c3 = commit(tree({{{"100755", "f.c", a}}, {{"100644", "g.c", b2}}, {{"40000", "sub", sub}}}), c2,
+                          "f.c becomes executable");
+  std::string c4 = commit(tree({{{"100775", "f.c", c}}, {{"100644", "g.c", b2}}, {{"40000", "sub", sub}}}), c3,
+                          "an odd executable mode and an edit");
+  repo.git("update-ref refs/heads/odd " + c4);
+  expect_same_as_git("odd");
+  EXPECT_EQ(beaver_ids(repo.dir(), {"odd"}).size(), 4u) << "c2 changes g.c only: it still has a patch-id";
+
+  // Damage: a truncated entry, and a subtree that is not there.
+  repo.write("tree.tmp", "100644 f.c");
+  std::string truncated = repo.git("hash-object -t tree --literally -w tree.tmp").substr(0, 40);
+  std::string bad1 = commit(truncated, c4, "a truncated tree");
+  std::string missing_sub = tree({{{"100644", "f.c", c}}, {{"40000", "gone", std::string(40, '7')}}});
+  std::string bad2 = commit(missing_sub, c4, "a subtree that is not there");
+  std::string good = commit(tree({{{"100644", "f.c", a}}}), c4, "fine again");
+  git::Repository r = git::Repository::open(repo.dir());
+  std::map<std::string, git::ScanResult> got;
+  git::ScanOptions so;
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    for (auto& x : chunk) got[x.commit.hex()] = x;
+  };
+  git::scan(r, {*git::Oid::from_hex(bad1), *git::Oid::from_hex(bad2), *git::Oid::from_hex(good)}, so);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got.at(bad1).error.find("tree (root): malformed tree entry at byte 0"), std::string::npos)
+      << got.at(bad1).error;
+  EXPECT_NE(got.at(bad2).error.find("tree gone: "), std::string::npos) << got.at(bad2).error;
+  EXPECT_NE(got.at(bad2).error.find("7777777"), std::string::npos) << got.at(bad2).error;
+  EXPECT_EQ(got.at(good).error, "");
+  EXPECT_FALSE(got.at(good).fp.patch_id.empty());
 }
 
 }  // namespace

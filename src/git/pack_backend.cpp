@@ -200,8 +200,49 @@ struct Pack {
   }
   const std::uint8_t* name(std::uint32_t pos) const { return names + std::size_t(pos) * kOidSize; }
 
+  // Object ids are uniformly distributed, so the bytes after the fan-out
+  // byte say where in its bucket an id should be. Searching outwards from
+  // there narrows the range in a few probes that stay close together; a
+  // plain binary search over a large pack's bucket misses the cache on
+  // nearly every probe (it was 3% of a u-boot scan).
   bool find(const std::uint8_t* oid, std::uint32_t& pos) const {
     auto [lo, hi] = bucket(oid[0]);
+    if (hi - lo > 32) {
+      std::uint32_t est = lo + std::uint32_t((std::uint64_t(be32(oid + 1)) * (hi - lo)) >> 32);
+      int c = cmp_oid(name(est), oid);
+      if (c == 0) {
+        pos = est;
+        return true;
+      }
+      std::uint32_t step = 8;
+      if (c < 0) {  // everything before l is smaller than oid
+        std::uint32_t l = est + 1;
+        for (;;) {
+          if (hi - l <= step) break;
+          std::uint32_t probe = l + step;
+          if (cmp_oid(name(probe), oid) >= 0) {
+            hi = probe + 1;
+            break;
+          }
+          l = probe + 1;
+          step *= 2;
+        }
+        lo = l;
+      } else {  // everything from h on is larger than oid
+        std::uint32_t h = est;
+        for (;;) {
+          if (h - lo <= step) break;
+          std::uint32_t probe = h - step - 1;
+          if (cmp_oid(name(probe), oid) <= 0) {
+            lo = probe;
+            break;
+          }
+          h = probe;
+          step *= 2;
+        }
+        hi = h;
+      }
+    }
     while (lo < hi) {
       std::uint32_t mid = lo + (hi - lo) / 2;
       int c = cmp_oid(name(mid), oid);
