@@ -8,6 +8,7 @@
 #include "git/repository.h"
 #include "git/scan.h"
 #include "test_util.h"
+#include "util/text.h"
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,25 @@ TEST(PatchParser, BinaryFileHashesAbbreviatedIdsAndSkipsNextDiffLine) {
   ASSERT_EQ(fp.files.size(), 2u);
   EXPECT_TRUE(fp.files[0].binary);
   EXPECT_EQ(fp.files[1].path, "z");
+}
+
+// find_nul() cuts every diff line at its first NUL, as git's C strings do:
+// every position, in lines of every length, among bytes whose high bit is
+// set (where a wrong zero-byte test gives false hits).
+TEST(PatchParser, FindNulAtEveryPosition) {
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (unsigned char fill : {static_cast<unsigned char>('a'), static_cast<unsigned char>(0x80),
+                               static_cast<unsigned char>(0xff), static_cast<unsigned char>(0x01)}) {
+      std::string s(len, static_cast<char>(fill));
+      EXPECT_EQ(find_nul(s), len) << "no NUL, length " << len;
+      for (std::size_t at = 0; at < len; ++at) {
+        std::string t = s;
+        t[at] = '\0';
+        if (at + 1 < len) t[len - 1] = '\0';  // a second NUL later changes nothing
+        EXPECT_EQ(find_nul(t), at) << "length " << len << ", NUL at " << at << ", fill " << int(fill);
+      }
+    }
+  }
 }
 
 TEST(PatchParser, NoNewlineMarkerIsSkippedAndNulEndsALine) {

@@ -148,7 +148,8 @@ public:
     std::uint32_t mode = 0;
     const char* q = p_;
     while (q < end_ && *q >= '0' && *q <= '7' && q - p_ < 7) mode = mode * 8 + std::uint32_t(*q++ - '0');
-    const char* nul = q < end_ ? static_cast<const char*>(std::memchr(q, '\0', std::size_t(end_ - q))) : nullptr;
+    std::size_t name_len = find_nul(std::string_view(q, std::size_t(end_ - q)));
+    const char* nul = q + name_len < end_ ? q + name_len : nullptr;
     if (q == p_ || q == end_ || *q != ' ' || !nul || nul == q + 1 || end_ - nul < 1 + GIT_OID_RAWSZ) {
       error = fmt::format("malformed tree entry at byte {}", start - static_cast<const char*>(git_odb_object_data(obj_)));
       p_ = end_;

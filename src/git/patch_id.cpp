@@ -1,5 +1,7 @@
 #include "git/patch_id.h"
 
+#include "util/text.h"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -220,8 +222,7 @@ void PatchParser::changed_line(char sign, std::string_view stripped) {
 
 void PatchParser::line(std::string_view raw) {
   // git works on C strings: a NUL byte ends the line for every test below.
-  std::size_t nul = raw.find('\0');
-  std::string_view cstr = nul == std::string_view::npos ? raw : raw.substr(0, nul);
+  std::string_view cstr = raw.substr(0, find_nul(raw));
   // A changed line is stripped once, for the fingerprints and for the patch-id.
   std::string_view stripped;
   bool have_stripped = false;

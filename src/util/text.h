@@ -1,6 +1,8 @@
 // Small text helpers shared by parsers and reports.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,24 @@ void for_each_line(std::string_view text, F&& fn) {
     fn(text.substr(pos, nl - pos));
     pos = nl + 1;
   }
+}
+
+// The position of the first NUL byte in `s`, or s.size(). Inline and eight
+// bytes at a time: it runs on every line of every diff and every tree entry
+// name, which are short enough that a memchr() call costs more than the
+// search.
+inline std::size_t find_nul(std::string_view s) {
+  const char* p = s.data();
+  std::size_t n = s.size(), at = 0;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  for (; at + 8 <= n; at += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + at, 8);
+    if ((v - kOnes) & ~v & kHighs) break;
+  }
+  for (; at < n; ++at)
+    if (p[at] == '\0') return at;
+  return n;
 }
 
 // A commit id as people read it: its first 12 hex digits.
