@@ -43,6 +43,25 @@ std::vector<std::string> beaver_ids(const std::string& dir, const std::vector<st
   return lines;
 }
 
+// Every result of a scan, by commit id.
+std::map<std::string, git::ScanResult> scan_by_commit(const std::string& dir, const std::vector<git::Oid>& commits,
+                                                      unsigned threads = 0) {
+  git::Repository repo = git::Repository::open(dir);
+  std::map<std::string, git::ScanResult> got;
+  git::ScanOptions so;
+  so.threads = threads;
+  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
+    for (auto& x : chunk) got[x.commit.hex()] = x;
+  };
+  git::scan(repo, commits, so);
+  return got;
+}
+
+std::vector<git::Oid> walk(const std::string& dir, const std::string& rev) {
+  git::Repository repo = git::Repository::open(dir);
+  return repo.walk(repo.resolve({rev}));
+}
+
 // git's own answer for a piece of diff text.
 std::string git_id_of_text(const std::string& text) {
   test::TempDir tmp;
@@ -337,13 +356,7 @@ TEST_F(PatchIdRepo, RawTreesOddModesAndDamage) {
   std::string missing_sub = tree({{{"100644", "f.c", c}}, {{"40000", "gone", std::string(40, '7')}}});
   std::string bad2 = commit(missing_sub, c4, "a subtree that is not there");
   std::string good = commit(tree({{{"100644", "f.c", a}}}), c4, "fine again");
-  git::Repository r = git::Repository::open(repo.dir());
-  std::map<std::string, git::ScanResult> got;
-  git::ScanOptions so;
-  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
-    for (auto& x : chunk) got[x.commit.hex()] = x;
-  };
-  git::scan(r, {*git::Oid::from_hex(bad1), *git::Oid::from_hex(bad2), *git::Oid::from_hex(good)}, so);
+  auto got = scan_by_commit(repo.dir(), {*git::Oid::from_hex(bad1), *git::Oid::from_hex(bad2), *git::Oid::from_hex(good)});
   ASSERT_EQ(got.size(), 3u);
   EXPECT_NE(got.at(bad1).error.find("tree (root): malformed tree entry at byte 0"), std::string::npos)
       << got.at(bad1).error;
@@ -353,11 +366,6 @@ TEST_F(PatchIdRepo, RawTreesOddModesAndDamage) {
   EXPECT_FALSE(got.at(good).fp.patch_id.empty());
 }
 
-}  // namespace
-}  // namespace beaver
-
-namespace beaver {
-namespace {
 
 // Commits that add and delete files ask git for its file pairs only when
 // git's rename detection could pair them; otherwise libgit2's rendering is
@@ -380,27 +388,14 @@ TEST_F(PatchIdRepo, AddAndDeleteWithoutPossibleRenameStaysInProcess) {
   repo.git("rm -q same.c");
   repo.write("elsewhere/same.c", "same\n");
   std::string exact = repo.commit("an exact rename");
-  git::Repository r = git::Repository::open(repo.dir());
-  std::map<std::string, bool> with_pairs;
-  git::ScanOptions so;
-  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
-    for (auto& x : chunk) {
-      with_pairs[x.commit.hex()] = x.with_pairs;
-      EXPECT_FALSE(x.by_git) << x.commit.hex();
-    }
-  };
-  git::scan(r, r.walk(r.resolve({"HEAD"})), so);
-  EXPECT_FALSE(with_pairs.at(no_rename));
-  EXPECT_TRUE(with_pairs.at(rename));
-  EXPECT_TRUE(with_pairs.at(exact));
+  auto got = scan_by_commit(repo.dir(), walk(repo.dir(), "HEAD"));
+  for (auto& [hex, x] : got) EXPECT_FALSE(x.by_git) << hex;
+  EXPECT_FALSE(got.at(no_rename).with_pairs);
+  EXPECT_TRUE(got.at(rename).with_pairs);
+  EXPECT_TRUE(got.at(exact).with_pairs);
   expect_same_as_git("HEAD");
 }
 
-}  // namespace
-}  // namespace beaver
-
-namespace beaver {
-namespace {
 
 // gitattributes decide binary-ness as in git: `binary` makes a text file
 // binary, `diff` makes a file with NUL bytes text.
@@ -415,11 +410,6 @@ TEST_F(PatchIdRepo, GitattributesBinaryAndForcedText) {
   expect_same_as_git("HEAD");
 }
 
-}  // namespace
-}  // namespace beaver
-
-namespace beaver {
-namespace {
 
 // git's text with the function name after each hunk header removed (beaver
 // leaves it out; patch-id does not read it).
@@ -493,11 +483,6 @@ TEST_F(PatchIdRepo, RenderedTextIsGitsOwn) {
   expect_same_as_git("HEAD");
 }
 
-}  // namespace
-}  // namespace beaver
-
-namespace beaver {
-namespace {
 
 // When git's rename detection dies on a missing blob, the commit it was on
 // and those after it in the request go to `git diff-tree -p`, which names
@@ -516,14 +501,8 @@ TEST_F(PatchIdRepo, MissingBlobDuringRenameDetection) {
   std::string blob = repo.git("rev-parse " + victim + ":b.c").substr(0, 40);
   sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
 
-  git::Repository r = git::Repository::open(repo.dir());
-  std::map<std::string, git::ScanResult> got;
-  git::ScanOptions so;
-  so.threads = 1;  // both commits in one request to one git
-  so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
-    for (auto& x : chunk) got[x.commit.hex()] = x;
-  };
-  git::scan(r, r.walk(r.resolve({"HEAD"})), so);
+  // One thread: both commits in one request to one git.
+  auto got = scan_by_commit(repo.dir(), walk(repo.dir(), "HEAD"), 1);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_NE(got.at(victim).error.find(blob.substr(0, 7)), std::string::npos) << got.at(victim).error;
   EXPECT_EQ(got.at(after).error, "");

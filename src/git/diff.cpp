@@ -198,12 +198,9 @@ public:
 
 private:
   void one_side(const RawEntry& e, const std::string& prefix, bool added);
-  bool load(RawTree& t, const git_oid* id, const std::string& path) {
-    if (!id) return true;
-    std::string why;
-    if (t.load(odb_, *id, why)) return true;
-    error = fmt::format("tree {}: {}", path.empty() ? "(root)" : path, why);
-    return false;
+  // Records why the tree at `prefix` ("dir/", or "" for the root) failed.
+  void fail(const std::string& prefix, const std::string& why) {
+    error = fmt::format("tree {}: {}", prefix.empty() ? "(root)" : prefix.substr(0, prefix.size() - 1), why);
   }
   git_odb* odb_ = nullptr;
   std::vector<Delta>& out_;
@@ -211,34 +208,37 @@ private:
 
 bool TreeDiff::run(const git_oid* a, const git_oid* b, const std::string& prefix) {
   if (!error.empty()) return false;
+  // A side without a tree stays an empty RawTree: it has no entries.
   RawTree ta, tb;
-  std::string path = prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1);
-  if (!load(ta, a, path) || !load(tb, b, path)) return false;
-  RawEntry ea, eb;
   std::string why;
-  auto advance = [&](RawTree& t, const git_oid* id, RawEntry& e, bool& have) {
-    have = id && t.next(e, why);
-    if (!why.empty()) error = fmt::format("tree {}: {}", path.empty() ? "(root)" : path, why);
+  if ((a && !ta.load(odb_, *a, why)) || (b && !tb.load(odb_, *b, why))) {
+    fail(prefix, why);
+    return false;
+  }
+  RawEntry ea, eb;
+  auto advance = [&](RawTree& t, RawEntry& e, bool& have) {
+    have = t.next(e, why);
+    if (!why.empty()) fail(prefix, why);
   };
   bool ha = false, hb = false;
-  advance(ta, a, ea, ha);
-  advance(tb, b, eb, hb);
+  advance(ta, ea, ha);
+  advance(tb, eb, hb);
   while ((ha || hb) && error.empty()) {
     // Most entries of a changed tree are stored byte for byte the same.
     if (ha && hb && ea.bytes == eb.bytes) {
-      advance(ta, a, ea, ha);
-      advance(tb, b, eb, hb);
+      advance(ta, ea, ha);
+      advance(tb, eb, hb);
       continue;
     }
     int cmp = !ha ? 1 : !hb ? -1 : entry_compare(ea, eb);
     if (cmp < 0) {
       one_side(ea, prefix, false);
-      advance(ta, a, ea, ha);
+      advance(ta, ea, ha);
       continue;
     }
     if (cmp > 0) {
       one_side(eb, prefix, true);
-      advance(tb, b, eb, hb);
+      advance(tb, eb, hb);
       continue;
     }
     std::uint32_t ma = ea.mode, mb = eb.mode;
@@ -262,8 +262,8 @@ bool TreeDiff::run(const git_oid* a, const git_oid* b, const std::string& prefix
         out_.push_back(std::move(d));
       }
     }
-    advance(ta, a, ea, ha);
-    advance(tb, b, eb, hb);
+    advance(ta, ea, ha);
+    advance(tb, eb, hb);
   }
   return error.empty();
 }

@@ -1188,17 +1188,29 @@ int pack_backend_new(git_odb_backend** out, const std::string& objects_dir, cons
   return 0;
 }
 
+namespace {
+// The odb's backends, in libgit2's order; `ours` gets this backend when one
+// of them is it.
+int odb_backends(git_odb* odb, std::vector<git_odb_backend*>& all, git_odb_backend*& ours) {
+  ours = nullptr;
+  for (std::size_t i = 0, n = git_odb_num_backends(odb); i < n; ++i) {
+    git_odb_backend* b = nullptr;
+    if (int rc = git_odb_get_backend(&b, odb, i)) return rc;
+    if (b->free == cb_free) ours = b;
+    all.push_back(b);
+  }
+  return 0;
+}
+}  // namespace
+
 int install_pack_backend(git_repository* repo, const PackBackendOptions& opts) {
   git_odb* odb = nullptr;
   if (int rc = git_repository_odb(&odb, repo)) return rc;
   std::unique_ptr<git_odb, void (*)(git_odb*)> odb_guard(odb, git_odb_free);
   std::vector<git_odb_backend*> others;
-  for (std::size_t i = 0, n = git_odb_num_backends(odb); i < n; ++i) {
-    git_odb_backend* b = nullptr;
-    if (int rc = git_odb_get_backend(&b, odb, i)) return rc;
-    if (b->free == cb_free) return 0;  // already installed
-    others.push_back(b);
-  }
+  git_odb_backend* ours = nullptr;
+  if (int rc = odb_backends(odb, others, ours)) return rc;
+  if (ours) return 0;  // already installed
   git_buf dir = GIT_BUF_INIT;
   if (int rc = git_repository_item_path(&dir, repo, GIT_REPOSITORY_ITEM_OBJECTS)) return rc;
   std::string objects_dir(dir.ptr, dir.size);
@@ -1221,13 +1233,11 @@ PackBackendStats pack_backend_stats(const git_odb_backend* backend) {
 PackBackendStats pack_backend_stats(git_repository* repo) {
   git_odb* odb = nullptr;
   if (git_repository_odb(&odb, repo) != 0) return {};
-  PackBackendStats out;
-  for (std::size_t i = 0, n = git_odb_num_backends(odb); i < n; ++i) {
-    git_odb_backend* b = nullptr;
-    if (git_odb_get_backend(&b, odb, i) == 0 && b->free == cb_free) out = pack_backend_stats(b);
-  }
-  git_odb_free(odb);
-  return out;
+  std::unique_ptr<git_odb, void (*)(git_odb*)> odb_guard(odb, git_odb_free);
+  std::vector<git_odb_backend*> all;
+  git_odb_backend* ours = nullptr;
+  if (odb_backends(odb, all, ours) != 0) return {};
+  return pack_backend_stats(ours);
 }
 
 }  // namespace beaver::git
