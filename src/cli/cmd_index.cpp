@@ -30,7 +30,7 @@ void setup_index(CLI::App& app, Context& ctx) {
   cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
-  cmd->add_option("-j,--threads", o->threads, "Worker threads (default: every core)");
+  add_jobs_option(cmd, o->threads, "-j,--threads", "Worker threads");
   cmd->add_option("--batch", o->batch, "Commits written per transaction (what an interruption can lose)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24));

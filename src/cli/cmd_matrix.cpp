@@ -29,7 +29,7 @@ void setup_matrix(CLI::App& app, Context& ctx) {
   cmd->add_option("--role", o->role, "Only guest or host features")->check(CLI::IsMember({"guest", "host"}));
   add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
   cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
-  cmd->add_option("-j,--jobs", o->jobs, "Kernels evaluated at once (default: one per core)");
+  add_jobs_option(cmd, o->jobs, "-j,--jobs", "Kernels evaluated at once");
   cmd->add_flag("--check", o->check, "Exit 1 when any selected feature is not supported by every kernel");
   cmd->add_flag("--list-features", o->list, "List the feature catalog (ids, roles, symbols) and exit");
   cmd->footer(
@@ -53,8 +53,9 @@ void setup_matrix(CLI::App& app, Context& ctx) {
     }
     if (o->kernels.empty()) throw Error("matrix: name at least one kernel (see beaver matrix --help)");
     std::vector<matrix::Kernel> kernels;
+    matrix::LoadBudget budget;
     for (const std::string& spec : o->kernels)
-      for (matrix::Kernel& k : matrix::load_kernels(spec, o->repo)) kernels.push_back(std::move(k));
+      for (matrix::Kernel& k : matrix::load_kernels(spec, o->repo, &budget)) kernels.push_back(std::move(k));
     // Column names must tell kernels apart.
     for (std::size_t i = 0; i < kernels.size(); ++i) {
       int n = 1;

@@ -20,7 +20,7 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
   add_repo_option(cmd, opts->repo);
-  cmd->add_option("-j,--threads", opts->threads, "Worker threads (default: every core)");
+  add_jobs_option(cmd, opts->threads, "-j,--threads", "Worker threads");
   cmd->add_option("revisions", opts->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)")
       ->allow_extra_args();
   cmd->footer(

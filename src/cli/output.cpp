@@ -3,6 +3,7 @@
 #include "util/term.h"
 
 #include "util/error.h"
+#include "util/file.h"
 
 #include <fmt/format.h>
 
@@ -20,6 +21,11 @@ void add_index_option(CLI::App* cmd, std::string& index) {
   cmd->add_option("--index", index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
 }
 
+void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& name, const std::string& what) {
+  cmd->add_option(name, jobs, what + " (default: one per core; at most " + std::to_string(kMaxJobs) + ")")
+      ->check(CLI::Range(1u, kMaxJobs));
+}
+
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed) {
   std::string list;
   for (auto& a : allowed) list += (list.empty() ? "" : "|") + a;
@@ -35,19 +41,10 @@ std::string json_text(const nlohmann::json& j) {
 void write_output(const std::string& path, std::string_view text) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0) throw Error("standard output: cannot write: {}", std::strerror(errno));
     return;
   }
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error("{}: cannot write: {}", path, std::strerror(errno));
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw Error("{}: cannot write: {}", path, std::strerror(err));
-  }
+  write_file(path, text);
 }
 
 void write_report(const std::string& format, const std::string& path, const ReportFaces& faces) {

@@ -17,12 +17,18 @@ namespace beaver::cli {
 // --repo DIR and --index PATH, worded the same for every command.
 void add_repo_option(CLI::App* cmd, std::string& repo);
 void add_index_option(CLI::App* cmd, std::string& index);
+// -j N: worker threads, 1 to kMaxJobs (more only costs memory and threads;
+// nonsense is a usage error, exit 2). Unset: 0, one per core.
+inline constexpr unsigned kMaxJobs = 256;
+void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& name, const std::string& what);
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed);
 // Prints JSON with invalid UTF-8 replaced by U+FFFD (commit messages can hold any bytes).
 void print_json(const nlohmann::json& j);
 std::string json_text(const nlohmann::json& j);
-// Writes a report to `path` (through a temporary file renamed into place, so
-// a failed run never leaves half a report), or to standard output when empty.
+// Writes a report to standard output (`path` empty or "-") or to `path` by
+// write_file()'s rules (util/file.h): a regular file is replaced atomically
+// keeping its mode, a symlink's target is written, a device or FIFO is
+// written into.
 void write_output(const std::string& path, std::string_view text);
 // The faces of one report, rendered on demand.
 struct ReportFaces {

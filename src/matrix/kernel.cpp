@@ -36,6 +36,10 @@ bool compressed(std::string_view b) {
 // A kernel config is a few hundred KiB; anything past this is not one (and
 // a compressed "bomb" must not take the machine's memory).
 constexpr std::size_t kMaxFile = 64u << 20;
+// What one package may hold in configs altogether (Debian's linux-config-6.12
+// holds 10 flavours of 0.3 MiB), and what one run may read from every input:
+// many members just under kMaxFile must not add up to the machine's memory.
+constexpr std::size_t kMaxPackage = 128u << 20;
 
 // Everything libarchive reads from the current entry of `a`.
 std::string entry_data(archive* a, const std::string& where) {
@@ -69,10 +73,35 @@ std::string checked_config(std::string text, const std::string& where) {
   return text;
 }
 
+// The architecture a config without its header was made for, from the
+// symbols only that architecture defines; "" when none is there.
+std::string arch_of_symbols(std::string_view text) {
+  static const std::pair<const char*, const char*> kArchSymbols[] = {
+      {"X86_64", "x86"}, {"X86_32", "x86"}, {"X86", "x86"},       {"ARM64", "arm64"}, {"RISCV", "riscv"},
+      {"S390", "s390"},  {"PPC", "powerpc"}, {"LOONGARCH", "loongarch"}, {"ARM", "arm"}, {"MIPS", "mips"}};
+  for (auto [symbol, arch] : kArchSymbols) {
+    std::string line = fmt::format("CONFIG_{}=y", symbol);
+    for (std::size_t pos = text.find(line); pos != std::string_view::npos; pos = text.find(line, pos + 1)) {
+      bool starts = pos == 0 || text[pos - 1] == '\n';
+      std::size_t end = pos + line.size();
+      if (starts && (end == text.size() || text[end] == '\n' || text[end] == '\r')) return arch;
+    }
+  }
+  return "";
+}
+
 void set_config(Kernel& k, std::string text, std::string name) {
   // Only the header is needed here; the values are read where the cells are made.
   ConfigHeader h = config_header(text);
   k.arch = h.arch;
+  if (k.arch.empty()) {
+    k.arch = arch_of_symbols(text);
+    k.warnings.push_back(k.arch.empty()
+                             ? fmt::format("{} has no '# Linux/ARCH VERSION Kernel Configuration' header and no CONFIG_X86, "
+                                           "CONFIG_ARM64 or CONFIG_RISCV line: its architecture is unknown", name)
+                             : fmt::format("{} has no '# Linux/ARCH VERSION Kernel Configuration' header; read as {} "
+                                           "from its symbols", name, k.arch));
+  }
   if (!h.version.empty()) {
     if (!k.version.empty() && kconfig::release_of(k.version) != kconfig::release_of(h.version))
       k.warnings.push_back(fmt::format("{} was written for Linux {}, but the tree is {}", name, h.version, k.version));
@@ -124,9 +153,13 @@ std::vector<Kernel> deb_kernels(const std::string& spec) {
     return 0;
   });
   std::vector<Kernel> out;
+  std::size_t total = 0;
   for (auto& [path, bytes] : deb.files) {
     std::string where = spec + ":" + path;
     std::string text = checked_config(decompress(std::move(bytes), where), where);
+    total += text.size();
+    if (total > kMaxPackage)
+      throw Error("{}: its kernel configs exceed {} MiB in all once decompressed: not a kernel package", spec, kMaxPackage >> 20);
     std::string name = path.starts_with("usr/src/linux-config-") ? deb.package + ":" + kconfig::debian_flavour_name(path) : deb.package;
     out.push_back(config_kernel(spec, "deb", std::move(name), std::move(text), where));
   }
@@ -175,6 +208,7 @@ DebContents read_deb(const std::string& path, const std::function<int(const std:
     throw Error("{}: cannot open: {}", path, archive_error_string(outer.get()) ? archive_error_string(outer.get()) : "?");
   DebContents out;
   bool is_deb = false, stop = false;
+  std::size_t kept = 0;
   archive_entry* e = nullptr;
   int r;
   while (!stop && (r = archive_read_next_header(outer.get(), &e)) == ARCHIVE_OK) {
@@ -221,6 +255,9 @@ DebContents read_deb(const std::string& path, const std::function<int(const std:
         int w = want(p);
         if (w == 0) continue;
         out.files.emplace_back(p, entry_data(inner.get(), where + ":" + p));
+        kept += out.files.back().second.size();
+        if (kept > kMaxPackage)
+          throw Error("{}: its kernel configs exceed {} MiB in all: not a kernel package", path, kMaxPackage >> 20);
         if (w == 2) {
           stop = true;
           break;
@@ -236,7 +273,9 @@ DebContents read_deb(const std::string& path, const std::function<int(const std:
   return out;
 }
 
-std::vector<Kernel> load_kernels(const std::string& spec, const std::string& repo) {
+namespace {
+
+std::vector<Kernel> load(const std::string& spec, const std::string& repo) {
   if (spec.empty()) throw Error("an empty kernel argument");
   if (!repo.empty()) {
     // REV[:CONFIG]: a ref name cannot hold ':' (git check-ref-format).
@@ -312,6 +351,21 @@ std::vector<Kernel> load_kernels(const std::string& spec, const std::string& rep
   std::string parent = fs::absolute(path, ec).parent_path().filename().string();
   if (parent.starts_with("linux-config-") && name.starts_with("config.")) name = parent + ":" + kconfig::debian_flavour_name(name);
   out.push_back(config_kernel(spec, "config", std::move(name), read_config_file(path), path));
+  return out;
+}
+
+}  // namespace
+
+std::vector<Kernel> load_kernels(const std::string& spec, const std::string& repo, LoadBudget* budget) {
+  std::vector<Kernel> out = load(spec, repo);
+  if (budget) {
+    std::size_t bytes = 0;
+    for (const Kernel& k : out) bytes += k.config ? k.config->size() : 0;
+    if (bytes > budget->left)
+      throw Error("{}: the kernel configs of this run exceed {} MiB in all (this argument brings {} MiB): not kernel configs",
+                  spec, LoadBudget::kRunBytes >> 20, (bytes + (1u << 20) - 1) >> 20);
+    budget->left -= bytes;
+  }
   return out;
 }
 

@@ -31,7 +31,14 @@ struct Kernel {
 // argument is REV[:CONFIG]. Otherwise: debian:VERSION[:FLAVOUR], DIR[:CONFIG]
 // (DIR/.config is used when there is one), a .deb, or a config file. Throws
 // beaver::Error (exit 2) naming the argument and what is wrong with it.
-std::vector<Kernel> load_kernels(const std::string& spec, const std::string& repo = "");
+// What one run may read in configs from all its arguments: each config is
+// bounded (64 MiB) and each package (128 MiB), but many arguments must not add
+// up to the machine's memory. One budget per run; `left` goes down per load.
+struct LoadBudget {
+  static constexpr std::size_t kRunBytes = std::size_t(512) << 20;
+  std::size_t left = kRunBytes;
+};
+std::vector<Kernel> load_kernels(const std::string& spec, const std::string& repo = "", LoadBudget* budget = nullptr);
 
 // A config file's text, decompressed when it is gzip, xz or zstd. Throws
 // beaver::Error when it cannot be read or holds no CONFIG_ line.

@@ -208,7 +208,23 @@ Column evaluate(const Kernel& k, const std::vector<const Feature*>& features, Kc
         }
       }
       cell.evidence = ev ? "kconfig" : "config";
-      if (!off.empty()) {
+      // A symbol that no prompt, default or select of this architecture's
+      // Kconfig can turn on (UNACCEPTED_MEMORY is selected only from
+      // arch/x86/Kconfig in 6.12): the feature is absent here, not off.
+      std::string unreachable;
+      if (ev)
+        for (const auto& sym : cell.missing)
+          if (const kconfig::Symbol* s = kc->find(sym); s && s->defined() && s->all(kconfig::PropertyKind::Prompt).empty() &&
+                                                        s->all(kconfig::PropertyKind::Default).empty() && ev->selected_by(*s).empty()) {
+            unreachable = sym;
+            break;
+          }
+      if (!unreachable.empty()) {
+        cell.evidence = "kconfig";
+        cell.reason = fmt::format("{} cannot be enabled for {}: it has no prompt and no default, and nothing in this "
+                                  "architecture's Kconfig selects it{}", unreachable, k.arch.empty() ? "this architecture" : k.arch,
+                                  since_note);
+      } else if (!off.empty()) {
         cell.status = Status::Disabled;
         cell.reason = fmt::format("{}", fmt::join(off, ", "));
         if (ev) {
