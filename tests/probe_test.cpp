@@ -17,6 +17,7 @@
 #include <functional>
 #include <csignal>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace beaver::probe {
@@ -411,6 +412,64 @@ TEST_F(ProbeTest, KernelConfigFromProcConfigGz) {
   EXPECT_EQ(config_value(cfg, "INTEL_TDX_GUEST"), "y");
   EXPECT_EQ(config_value(cfg, "X"), "\"a b\"");
   EXPECT_EQ(config_value(cfg, "TDX"), "");
+}
+
+// A hostile fixture: a FIFO, unparsable values, endless files, terminal
+// escapes. The probe reads regular files only, bounded, and never takes an
+// unparsable value for one that passes a check.
+TEST_F(ProbeTest, HostileFilesAreNotBelieved) {
+  FakeEnv env(root);
+  snp_guest(env);
+  env.msr.reset();  // only the vmpl file could say SNP is active
+  file("/sys/devices/system/cpu/sev/vmpl", "abc\n");
+  ProbeResult r = run_probe(env, {});
+  EXPECT_EQ(r.detection.vmpl, -1);
+  auto c = by_id(r);
+  EXPECT_NE(c["memory-encryption-active"].result, "pass") << c["memory-encryption-active"].detail;
+  file("/sys/devices/system/cpu/sev/vmpl", "");
+  EXPECT_EQ(run_probe(env, {}).detection.vmpl, -1);
+  file("/sys/devices/system/cpu/sev/vmpl", "7\n");
+  EXPECT_EQ(run_probe(env, {}).detection.vmpl, -1);
+
+  // A FIFO where a sysfs file should be: not opened for reading (it would block).
+  fs::remove(root + "/sys/devices/system/cpu/sev/vmpl");
+  ASSERT_EQ(::mkfifo((root + "/sys/devices/system/cpu/sev/vmpl").c_str(), 0600), 0);
+  EXPECT_FALSE(env.read_file("/sys/devices/system/cpu/sev/vmpl", 64).has_value());
+  EXPECT_EQ(run_probe(env, {}).detection.vmpl, -1);
+
+  // osrelease is /dev/zero, then a terminal escape: no release, nothing printed raw.
+  fs::remove(root + "/proc/sys/kernel/osrelease");
+  fs::create_symlink("/dev/zero", root + "/proc/sys/kernel/osrelease");
+  EXPECT_EQ(env.kernel_release(), "");
+  fs::remove(root + "/proc/sys/kernel/osrelease");
+  file("/proc/sys/kernel/osrelease", "6.12\x1b]0;owned\x07\n");
+  EXPECT_EQ(env.kernel_release(), "");
+  file("/proc/cpuinfo", "flags : sev \xc2\x9b""31m \xe2\x80\xae evil\n");
+  std::string human = format_human(run_probe(env, {}), false);
+  EXPECT_EQ(human.find('\0'), std::string::npos);
+  EXPECT_EQ(human.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(human.find("\xe2\x80\xae"), std::string::npos);
+}
+
+TEST(ProbeBinaryTest, HostileArguments) {
+  std::string probe = fs::path(test::beaver_binary()).parent_path() / "beaver-probe";
+  test::TempDir tmp;
+  std::ofstream(tmp.str() + "/plain") << "not a directory\n";
+  auto file_root = sh(tmp.str(), probe + " --root plain");
+  EXPECT_EQ(file_root.code, 2);
+  EXPECT_NE(file_root.err.find("not a directory"), std::string::npos) << file_root.err;
+  // A bad token of 1 MiB with escapes: the message quotes a bounded, safe piece.
+  std::ofstream(tmp.str() + "/huge") << "0 0 \x1b[2J" << std::string(1 << 20, 'z') << "\n";
+  auto huge = sh(tmp.str(), probe + " --cpuid huge");
+  EXPECT_EQ(huge.code, 2);
+  EXPECT_LT(huge.err.size(), 4096u);
+  EXPECT_EQ(huge.err.find('\x1b'), std::string::npos);
+  EXPECT_NE(huge.err.find("line 1"), std::string::npos) << huge.err.substr(0, 200);
+  // A FIFO as --cpuid: refused at once, not waited on.
+  ASSERT_EQ(::mkfifo((tmp.str() + "/fifo").c_str(), 0600), 0);
+  auto fifo = sh(tmp.str(), "timeout 20 " + probe + " --cpuid fifo");
+  EXPECT_EQ(fifo.code, 2) << fifo.err;
+  EXPECT_NE(fifo.err.find("not a regular file"), std::string::npos) << fifo.err;
 }
 
 TEST(ProbeBinaryTest, StaticCliAndFixtureRoot) {

@@ -7,6 +7,7 @@
 #include "kconfig/explain.h"
 #include "report/config_report.h"
 #include "util/error.h"
+#include "util/markup.h"
 #include "util/term.h"
 
 #include <fmt/format.h>
@@ -95,13 +96,13 @@ void setup_config(CLI::App& app, Context& ctx) {
     kconfig::Kconfig k = kconfig::parse_kernel_tree(tree, o->arch);
     kconfig::Evaluator ev(k);
     kconfig::DotConfig cfg = kconfig::read_dotconfig(text);
-    for (const auto& p : cfg.problems) fmt::print(stderr, "warning: {}:{}: {}\n", config_name, p.line, p.what);
+    for (const auto& p : cfg.problems) tprint(stderr, "warning: {}:{}: {}\n", config_name, p.line, p.what);
     ev.load(cfg);
     kconfig::Explanation x = kconfig::explain(ev, name, kconfig::tri_from(o->want));
     if (o->format == "json")
       write_output("", json_text(report::explanation_json(x)) + "\n");
     else
-      write_output("", report::explanation_text(x, use_color(stdout)));
+      write_output("", terminal_text(report::explanation_text(x, use_color(stdout)), true, true));
     if (!x.satisfied) ctx.exit_code = kExitFound;
   });
 

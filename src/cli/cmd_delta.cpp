@@ -44,12 +44,12 @@ void setup_delta(CLI::App& app, Context& ctx) {
     match::Similarity s = match::compare(diffs.lines(a), diffs.lines(b));
     std::string text = match::interdiff(ta, tb, a.hex().substr(0, 12), b.hex().substr(0, 12));
     bool color = use_color(stdout);
-    fmt::print("{}\n", paint(fmt::format("similarity {:.2f} ({} changed lines in common; {:.0f}% of {} in {}, {:.0f}% of {} in {})",
+    tprint(stdout, "{}\n", paint(fmt::format("similarity {:.2f} ({} changed lines in common; {:.0f}% of {} in {}, {:.0f}% of {} in {})",
                                          s.dice, s.common, s.in_first * 100, a.hex().substr(0, 12), b.hex().substr(0, 12),
                                          s.in_second * 100, b.hex().substr(0, 12), a.hex().substr(0, 12)),
                                  "1", color));
     if (text.empty()) {
-      fmt::print("The patches are the same (up to hunk positions).\n");
+      tprint(stdout, "The patches are the same (up to hunk positions).\n");
       return;
     }
     for_each_line(text, [&](std::string_view line) {
@@ -58,7 +58,7 @@ void setup_delta(CLI::App& app, Context& ctx) {
                         : line.starts_with("-")                            ? "31"
                         : line.starts_with("@@")                           ? "36"
                                                                            : "";
-      fmt::print("{}\n", sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color));
+      tprint(stdout, "{}\n", sgr.empty() ? safe_text(line) : paint(safe_text(line), sgr, color));
     });
     if (o->check) ctx.exit_code = kExitFound;
   });

@@ -25,17 +25,17 @@ std::string self_exe() {
 
 void step(const std::string& title, const std::vector<std::string>& args, const std::string& cwd, bool color,
           const std::string& shown = {}) {
-  fmt::print("\n{}\n", paint("== " + title, "1", color));
+  tprint(stdout, "\n{}\n", paint("== " + title, "1", color));
   std::string line = shown;
   if (line.empty())
     for (std::size_t i = 0; i < args.size(); ++i) line += (i ? " " : "") + (i == 0 ? std::string("beaver") : args[i]);
-  fmt::print("{}\n", paint("$ " + line, "36", color));
+  tprint(stdout, "{}\n", paint("$ " + line, "36", color));
   std::fflush(stdout);
   ProcessOptions po;
   po.cwd = cwd;
   ProcessResult r = run_process(args, po);
-  fmt::print("{}", r.out);
-  if (!r.err.empty()) fmt::print("{}", r.err);
+  tprint(stdout, "{}", r.out);
+  if (!r.err.empty()) tprint(stdout, "{}", r.err);
   if (r.exit_code != 0 && r.exit_code != 1) throw Error("demo step '{}' failed with exit code {}", line, r.exit_code);
 }
 
@@ -70,8 +70,8 @@ void setup_demo(CLI::App& app, Context& ctx) {
     bool color = use_color(stdout);
     demo::DemoRepo d = demo::build(dir);
     std::string exe = self_exe();
-    fmt::print("{}\n", paint("beaver demo: a kernel-like repository in " + d.dir, "1", color));
-    fmt::print("  upstream {} (v6.8 -> v6.9 -> v6.10), vendor branch {} (5 patches on v6.8) rebased as {} and {},\n"
+    tprint(stdout, "{}\n", paint("beaver demo: a kernel-like repository in " + d.dir, "1", color));
+    tprint(stdout, "  upstream {} (v6.8 -> v6.9 -> v6.10), vendor branch {} (5 patches on v6.8) rebased as {} and {},\n"
                "  stable branch {}, posted patches in linux-coco.mbox\n",
                d.upstream, d.vendor, d.vendor_69, d.vendor_610, d.stable);
     step("Index every branch and tag (patch-ids, trailers, first release of each commit)",
@@ -98,7 +98,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
       std::sort(lines.begin(), lines.end());
       for (auto& l : lines) sorted += l;
     }
-    fmt::print("{}\n", sorted == g.out ? paint("identical to git patch-id --stable", "32", color)
+    tprint(stdout, "{}\n", sorted == g.out ? paint("identical to git patch-id --stable", "32", color)
                                        : paint("DIFFERENT from git patch-id --stable", "31", color));
     step("What the vendor branch carried at v6.9: upstream, upstream-modified, posted or unposted",
          {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", d.vendor}, d.dir, color,
@@ -115,7 +115,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
                                         "html", "-o", "stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");
-    fmt::print("wrote {}/stack.html\n", d.dir);
+    tprint(stdout, "wrote {}/stack.html\n", d.dir);
     // beaver config on Debian's real kernel tree and configs (./dev installs them).
     const bool have612 = kconfig::source_installed("6.12") && std::filesystem::exists("/usr/src/linux-config-6.12");
     if (have612) {
@@ -130,7 +130,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
             "tdx-host.config", "--allow-partial"},
            d.dir, color);
     } else {
-      fmt::print("\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+      tprint(stdout, "\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
     }
     // beaver matrix of Debian's kernels: trees (markers) with their configs (Kconfig model).
     std::vector<std::string> kernels;
@@ -143,11 +143,11 @@ void setup_demo(CLI::App& app, Context& ctx) {
       step("Which CoCo features Debian's kernels support: code in the tree, and on in the config", args, d.dir, color);
       args.insert(args.end(), {"--format", "html", "-o", "matrix.html"});
       step("The same matrix as HTML (hover a cell for the reason)", args, d.dir, color);
-      fmt::print("wrote {}/matrix.html\n", d.dir);
+      tprint(stdout, "wrote {}/matrix.html\n", d.dir);
     } else {
-      fmt::print("\n(beaver matrix step skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+      tprint(stdout, "\n(beaver matrix step skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
     }
-    fmt::print("\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
+    tprint(stdout, "\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });
 }

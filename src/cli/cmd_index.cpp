@@ -54,14 +54,14 @@ void setup_index(CLI::App& app, Context& ctx) {
     uo.rebuild = o->rebuild;
     uo.threads = o->threads;
     uo.batch = o->batch;
-    uo.on_wait = [](const std::string& msg) { fmt::print(stderr, "beaver: {}\n", msg); };
+    uo.on_wait = [](const std::string& msg) { tprint(stderr, "beaver: {}\n", msg); };
     Progress progress("indexing");
     uo.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
     index::UpdateSummary s = index::update(repo, uo);
     progress.finish();
     bool color = use_color(stderr);
     for (auto& p : s.problems)
-      fmt::print(stderr, "{} commit {}: {}\n", paint("warning:", "33", color), p.commit, p.what);
+      tprint(stderr, "{} commit {}: {}\n", paint("warning:", "33", color), p.commit, p.what);
     if (o->json) {
       nlohmann::json j;
       j["index"] = s.index_path;
@@ -78,15 +78,15 @@ void setup_index(CLI::App& app, Context& ctx) {
     }
     if (!o->quiet) {
       if (s.up_to_date)
-        fmt::print(stderr, "beaver: index is up to date ({} commits) in {:.2f}s: {}\n", s.total_commits, s.seconds, s.index_path);
+        tprint(stderr, "beaver: index is up to date ({} commits) in {:.2f}s: {}\n", s.total_commits, s.seconds, s.index_path);
       else
-        fmt::print(stderr, "beaver: indexed {} new commits ({} in the index, {} rendered by git) in {:.1f}s: {}\n",
+        tprint(stderr, "beaver: indexed {} new commits ({} in the index, {} rendered by git) in {:.1f}s: {}\n",
                    s.new_commits, s.total_commits, s.by_git, s.seconds, s.index_path);
       if (s.refs_unresolved)
-        fmt::print(stderr, "beaver: {} Fixes:/backport references name no indexed commit or several (see beaver log)\n",
+        tprint(stderr, "beaver: {} Fixes:/backport references name no indexed commit or several (see beaver log)\n",
                    s.refs_unresolved);
       if (!s.problems.empty())
-        fmt::print(stderr, "{} {} commit(s) could not be read completely (missing objects); they are indexed without a patch-id\n",
+        tprint(stderr, "{} {} commit(s) could not be read completely (missing objects); they are indexed without a patch-id\n",
                    paint("warning:", "33", color), s.problems.size());
     }
     if (o->strict && !s.problems.empty()) ctx.exit_code = kExitFound;

@@ -97,50 +97,50 @@ void setup_log(CLI::App& app, Context& ctx) {
       j["not_indexed"] = missing;
       print_json(j);
     } else if (o->format == "markdown") {
-      fmt::print("| commit | subject | patch-id | release | references |\n|---|---|---|---|---|\n");
+      tprint(stdout, "| commit | subject | patch-id | release | references |\n|---|---|---|---|---|\n");
       for (auto& r : records) {
         std::string refs;
         for (auto& ref : r.refs)
           refs += fmt::format("{}{} `{}` ({})", refs.empty() ? "" : "<br>", ref.kind, ref.target, ref.state);
         for (auto& s : r.same_patch_id) refs += fmt::format("{}same patch as `{}`", refs.empty() ? "" : "<br>", short_id(s));
         for (auto& s : r.same_change) refs += fmt::format("{}same change as `{}`", refs.empty() ? "" : "<br>", short_id(s));
-        fmt::print("| `{}` | {} | `{}` | {} | {} |\n", short_id(r.oid), markdown_escape(r.subject),
+        tprint(stdout, "| `{}` | {} | `{}` | {} | {} |\n", short_id(r.oid), markdown_escape(r.subject),
                    r.patch_id.empty() ? "-" : short_id(r.patch_id), r.first_release.empty() ? "-" : r.first_release, refs);
       }
     } else {
       bool color = use_color(stdout);
       for (auto& r : records) {
-        fmt::print("{}  {}{}\n", paint(short_id(r.oid), "33", color), safe_text(r.subject),
+        tprint(stdout, "{}  {}{}\n", paint(short_id(r.oid), "33", color), safe_text(r.subject),
                    r.first_release.empty() ? "" : "  " + paint("(" + r.first_release + ")", "36", color));
         if (r.merge) {
-          fmt::print("    merge\n");
+          tprint(stdout, "    merge\n");
         } else {
-          fmt::print("    patch-id {}  {} file(s) +{} -{}{}\n", r.patch_id.empty() ? "-" : short_id(r.patch_id),
+          tprint(stdout, "    patch-id {}  {} file(s) +{} -{}{}\n", r.patch_id.empty() ? "-" : short_id(r.patch_id),
                      r.files, r.insertions, r.deletions, r.by_git ? "  (rendered by git)" : "");
         }
         for (auto& ref : r.refs) {
           std::string st = ref.state == "resolved" || ref.state == "by-subject"
                                ? paint(ref.state, "32", color) + " -> " + short_id(ref.resolved)
                                : paint(ref.state, "31", color);
-          fmt::print("    {} {}{} : {}\n", ref.kind, ref.target.empty() ? "?" : ref.target,
+          tprint(stdout, "    {} {}{} : {}\n", ref.kind, ref.target.empty() ? "?" : ref.target,
                      ref.subject.empty() ? "" : " (\"" + safe_text(ref.subject) + "\")", st);
         }
         for (auto& s : r.same_patch_id) {
           auto other = git::Oid::from_hex(s);
           auto rec = other ? reader.commit(*other) : std::nullopt;
-          fmt::print("    {} {}{}\n", paint("same patch as", "32", color), short_id(s),
+          tprint(stdout, "    {} {}{}\n", paint("same patch as", "32", color), short_id(s),
                      rec && !rec->first_release.empty() ? " (" + rec->first_release + ")" : "");
         }
         for (auto& s : r.same_change) {
           auto other = git::Oid::from_hex(s);
           auto rec = other ? reader.commit(*other) : std::nullopt;
-          fmt::print("    {} {}{}\n", paint("same change, other context:", "35", color), short_id(s),
+          tprint(stdout, "    {} {}{}\n", paint("same change, other context:", "35", color), short_id(s),
                      rec && !rec->first_release.empty() ? " (" + rec->first_release + ")" : "");
         }
-        if (!r.error.empty()) fmt::print("    {} {}\n", paint("error:", "31", color), r.error);
+        if (!r.error.empty()) tprint(stdout, "    {} {}\n", paint("error:", "31", color), r.error);
       }
       if (!missing.empty())
-        fmt::print(stderr, "beaver: {} commit(s) are not in the index; run `beaver index`\n", missing.size());
+        tprint(stderr, "beaver: {} commit(s) are not in the index; run `beaver index`\n", missing.size());
     }
     (void)ctx;
   });

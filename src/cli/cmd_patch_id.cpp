@@ -56,9 +56,9 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
     };
     git::scan(repo, commits, so);
     std::fflush(stdout);
-    for (auto& e : errors) fmt::print(stderr, "beaver: warning: {}\n", e);
+    for (auto& e : errors) tprint(stderr, "beaver: warning: {}\n", e);
     if (!errors.empty()) {
-      fmt::print(stderr, "beaver: warning: {} commit(s) could not be read; no patch-id printed for them\n", errors.size());
+      tprint(stderr, "beaver: warning: {} commit(s) could not be read; no patch-id printed for them\n", errors.size());
       ctx.exit_code = kExitFound;
     }
   });

@@ -76,9 +76,9 @@ void setup_stack(CLI::App& app, Context& ctx) {
     for (auto& [what, where] : kinds) {
       std::string places;
       for (std::size_t k = 0; k < std::min<std::size_t>(3, where.size()); ++k) places += (k ? ", " : "") + where[k];
-      fmt::print(stderr, "beaver: {} mail(s): {} ({}{})\n", where.size(), what, places, where.size() > 3 ? ", ..." : "");
+      tprint(stderr, "beaver: {} mail(s): {} ({}{})\n", where.size(), what, places, where.size() > 3 ? ", ..." : "");
     }
-    if (!kinds.empty() && o->format != "json") fmt::print(stderr, "beaver: every place is listed in --format json (mail.problems)\n");
+    if (!kinds.empty() && o->format != "json") tprint(stderr, "beaver: every place is listed in --format json (mail.problems)\n");
     if (o->check && (r.summary["unposted"] > 0 || r.summary["false_claims"] > 0)) ctx.exit_code = kExitFound;
   });
 }

@@ -40,10 +40,10 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : beaver::kExitInput;
   } catch (const beaver::Error& e) {
-    fmt::print(stderr, "{}: {}\n", beaver::paint("beaver: error", "1;31", beaver::use_color(stderr)), e.what());
+    beaver::tprint(stderr, "{}: {}\n", beaver::paint("beaver: error", "1;31", beaver::use_color(stderr)), e.what());
     return beaver::kExitInput;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "beaver: internal error: {}\n", e.what());
+    beaver::tprint(stderr, "beaver: internal error: {}\n", e.what());
     return 3;
   }
   return ctx.exit_code;

@@ -4,6 +4,7 @@
 
 #include "util/error.h"
 #include "util/file.h"
+#include "util/markup.h"
 
 #include <fmt/format.h>
 
@@ -52,7 +53,9 @@ void write_report(const std::string& format, const std::string& path, const Repo
   if (format == "json") text = json_text(faces.json());
   else if (format == "markdown") text = faces.markdown();
   else if (format == "html") text = faces.html();
-  else text = faces.text((path.empty() || path == "-") && use_color(stdout));
+  // The text face quotes subjects, paths, versions and package names read
+  // from input: every one of them goes through the terminal sanitiser.
+  else text = terminal_text(faces.text((path.empty() || path == "-") && use_color(stdout)), true, true);
   write_output(path, text);
 }
 

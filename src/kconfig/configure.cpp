@@ -3,6 +3,7 @@
 #include "kconfig/catalog.h"
 #include "kconfig/trees.h"
 #include "util/error.h"
+#include "util/term.h"
 
 #include <fmt/format.h>
 
@@ -40,7 +41,7 @@ std::string written_value(const DotConfig& cfg, const Symbol* s, const std::stri
 }
 
 void note(bool on, const std::string& what) {
-  if (on) std::fprintf(stderr, "beaver config: %s\n", what.c_str());
+  if (on) print_text(stderr, "beaver config: " + what + "\n");
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 #include "probe/output.h"
 #include "probe/probe.h"
 #include "probe/probe_checks.h"
+#include "util/markup.h"
 
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
 
 #ifndef BEAVER_VERSION
 #define BEAVER_VERSION "0"
@@ -39,7 +42,8 @@ constexpr const char* kUsage =
     "  sudo modprobe msr; sudo beaver-probe --format json | jq '.checks[] | select(.result == \"fail\")'\n";
 
 int usage_error(const std::string& what) {
-  std::fprintf(stderr, "beaver-probe: %s\n%s", what.c_str(), kUsage);
+  // `what` may quote a fixture file's bytes or a path: made safe for a terminal.
+  std::fprintf(stderr, "beaver-probe: %s\n%s", terminal_text(what).c_str(), kUsage);
   return 2;
 }
 
@@ -79,11 +83,16 @@ int run_main(int argc, char** argv) {
     return usage_error("--format must be human, tap, junit or json, not '" + format + "'");
   Env env;
   env.set_root(root);
-  if (root != "/" && access(root.c_str(), R_OK) != 0) return usage_error(root + ": " + std::strerror(errno));
+  if (root != "/") {
+    struct stat st;
+    if (::stat(root.c_str(), &st) != 0) return usage_error(root + ": " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return usage_error(root + ": not a directory (--root names a guest's root directory)");
+    if (access(root.c_str(), R_OK | X_OK) != 0) return usage_error(root + ": " + std::strerror(errno));
+  }
   if (!cpuid_file.empty()) {
     Env plain;
     auto text = plain.read_file(cpuid_file);
-    if (!text) return usage_error(cpuid_file + ": cannot read: " + std::strerror(errno));
+    if (!text) return usage_error(cpuid_file + ": cannot read: " + (errno == EINVAL ? "not a regular file" : std::strerror(errno)));
     std::string error;
     if (!env.load_cpuid_table(*text, error)) return usage_error(cpuid_file + ": " + error);
   }

@@ -81,9 +81,16 @@ Detection detect(Env& env) {
       d.signals.push_back({"SEV_STATUS MSR", "", false, "not readable: " + why});
     }
   }
-  if (auto vmpl = env.read_file("/sys/devices/system/cpu/sev/vmpl")) {
-    d.vmpl = std::atoi(vmpl->c_str());
-    d.signals.push_back({"/sys/devices/system/cpu/sev/vmpl", "snp", true, "SNP guest at VMPL " + std::to_string(d.vmpl)});
+  if (auto vmpl = env.read_file("/sys/devices/system/cpu/sev/vmpl", 64)) {
+    // The kernel writes one digit 0-3 and a newline; anything else says nothing.
+    std::string level = *vmpl;
+    while (!level.empty() && (level.back() == '\n' || level.back() == ' ')) level.pop_back();
+    if (level.size() == 1 && level[0] >= '0' && level[0] <= '3') {
+      d.vmpl = level[0] - '0';
+      d.signals.push_back({"/sys/devices/system/cpu/sev/vmpl", "snp", true, "SNP guest at VMPL " + std::to_string(d.vmpl)});
+    } else {
+      d.signals.push_back({"/sys/devices/system/cpu/sev/vmpl", "", false, "unparsable (not a VMPL 0-3): ignored"});
+    }
   }
 
   // Intel TDX: leaf 0x21 signature.

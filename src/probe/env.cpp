@@ -1,5 +1,6 @@
 #include "probe/env.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cpuid.h>
 #include <cstring>
@@ -21,8 +22,17 @@ std::string Env::full_path(const std::string& path) const {
 }
 
 std::optional<std::string> Env::read_file(const std::string& path, std::size_t limit) {
-  int fd = ::open(full_path(path).c_str(), O_RDONLY | O_CLOEXEC);
+  // Regular files only (sysfs, procfs and configfs attributes are): a FIFO
+  // would block, a device could stream forever. O_NONBLOCK keeps open() of a
+  // FIFO from waiting for a writer.
+  int fd = ::open(full_path(path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return std::nullopt;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    errno = EINVAL;
+    return std::nullopt;
+  }
   std::string out;
   char buf[65536];
   while (out.size() < limit) {
@@ -151,8 +161,10 @@ std::string Env::kernel_log() {
 
 std::string Env::kernel_release() {
   if (fixture()) {
-    std::string r = read_file("/proc/sys/kernel/osrelease").value_or("");
+    // A release is a short printable word ("6.12.57+deb13-cloud-amd64"); anything else is not one.
+    std::string r = read_file("/proc/sys/kernel/osrelease", 256).value_or("");
     while (!r.empty() && (r.back() == '\n' || r.back() == ' ')) r.pop_back();
+    if (r.size() > 128 || std::any_of(r.begin(), r.end(), [](char c) { return c <= ' ' || c > '~'; })) return {};
     return r;
   }
   struct utsname u;
@@ -176,7 +188,9 @@ bool Env::load_cpuid_table(const std::string& text, std::string& error) {
       errno = 0;
       unsigned long x = std::strtoul(word.c_str(), &end, 16);
       if (errno || !end || *end || x > 0xffffffffUL) {
-        error = "line " + std::to_string(lineno) + ": '" + word + "' is not a 32-bit hex number";
+        // Quote a bounded piece of it: the file may be anything.
+        std::string shown = word.size() > 40 ? word.substr(0, 40) + "..." : word;
+        error = "line " + std::to_string(lineno) + ": '" + shown + "' is not a 32-bit hex number";
         return false;
       }
       v.push_back(std::uint32_t(x));

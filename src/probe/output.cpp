@@ -57,7 +57,9 @@ std::string format_human(const ProbeResult& r, bool color) {
   for (auto& f : r.attestation.report.fields) out += "  report " + f.name + ": " + f.value + "\n";
   out += r.qualified() ? paint("qualified", "32;1") + ": every check passed or was skipped\n"
                        : paint("not qualified", "31;1") + ": " + std::to_string(count(r, "fail")) + " check(s) failed\n";
-  return out;
+  // Details quote what the guest's files say (kernel release, sysfs values):
+  // nothing of theirs may drive the terminal.
+  return terminal_text(out, true, true);
 }
 
 std::string format_tap(const ProbeResult& r) {
@@ -74,7 +76,7 @@ std::string format_tap(const ProbeResult& r) {
     if (c.result == "fail" && !c.hint.empty()) out += "  ---\n  hint: \"" + json_escape(c.hint) + "\"\n  ...\n";
   }
   out += "# tee: " + r.detection.tee + "\n";
-  return out;
+  return terminal_text(out, true);
 }
 
 std::string format_junit(const ProbeResult& r) {

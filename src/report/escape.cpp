@@ -8,12 +8,7 @@ namespace beaver::report {
 
 std::string valid_utf8(std::string_view s) { return beaver::valid_utf8(s); }
 
-std::string safe_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) out += ((c < 0x20 && c != '\t') || c == 0x7f) ? '?' : char(c);
-  return out;
-}
+std::string safe_text(std::string_view s) { return terminal_text(s); }
 
 std::string markdown_escape(std::string_view s) {
   std::string out;

@@ -9,7 +9,8 @@ namespace beaver::report {
 
 // Invalid UTF-8 sequences replaced by U+FFFD.
 std::string valid_utf8(std::string_view s);
-// For a terminal: control characters but tabs replaced by '?', invalid UTF-8 kept as is.
+// For a terminal: one line of untrusted text through terminal_text() (util/markup.h):
+// controls, C1 and bidirectional overrides replaced by '?', invalid UTF-8 by U+FFFD.
 std::string safe_text(std::string_view s);
 // For a Markdown table cell: control characters replaced, markup characters escaped.
 std::string markdown_escape(std::string_view s);

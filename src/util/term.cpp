@@ -1,5 +1,7 @@
 #include "util/term.h"
 
+#include "util/markup.h"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -15,6 +17,11 @@ bool use_color(std::FILE* f) {
   const char* term = std::getenv("TERM");
   if (term && std::string_view(term) == "dumb") return false;
   return is_tty(f);
+}
+
+void print_text(std::FILE* f, std::string_view text) {
+  std::string safe = terminal_text(text, true, true);
+  std::fwrite(safe.data(), 1, safe.size(), f);
 }
 
 std::string paint(std::string_view text, std::string_view sgr, bool on) {

@@ -2,6 +2,8 @@
 // progress only when the stream is a terminal (and NO_COLOR is unset).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -11,6 +13,17 @@ namespace beaver {
 
 bool is_tty(std::FILE* f);
 bool use_color(std::FILE* f);
+
+// Everything beaver prints as text goes through print_text(): text that came
+// from a repository, an archive or a file (subjects, paths, package names,
+// versions, error messages quoting input) can hold escape sequences, C1
+// controls and bidirectional overrides; terminal_text() (util/markup.h)
+// replaces them, keeping newlines, tabs and beaver's own colour sequences.
+void print_text(std::FILE* f, std::string_view text);
+template <typename... Args>
+void tprint(std::FILE* f, fmt::format_string<Args...> format, Args&&... args) {
+  print_text(f, fmt::format(format, std::forward<Args>(args)...));
+}
 
 // ANSI colour helpers; return the text unchanged when colour is off.
 std::string paint(std::string_view text, std::string_view sgr, bool on);
