@@ -16,8 +16,8 @@ void setup_index(CLI::App& app, Context& ctx) {
     std::string repo = default_repo();
     std::string index;
     std::vector<std::string> revs;
-    std::string release_pattern = "v*";
-    bool rebuild = false, strict = false, json = false, quiet = false;
+    std::optional<std::string> release_pattern;
+    bool rebuild = false, strict = false, json = false, quiet = false, verify = false;
     unsigned threads = 0;
     std::size_t batch = 4096;
   };
@@ -25,9 +25,14 @@ void setup_index(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("index", "Build or refresh the commit index (patch-ids, trailers, releases)");
   add_repo_option(cmd, o->repo);
   add_index_option(cmd, o->index);
-  cmd->add_option("--release-pattern", o->release_pattern, "Glob of release tags; -rc tags never count")->capture_default_str();
+  cmd->add_option("--release-pattern", o->release_pattern,
+                  "Glob of release tags; -rc tags never count (default: the index's pattern, first v*). Stored in the "
+                  "index: later runs and every command use it");
   cmd->add_flag("--rebuild", o->rebuild, "Delete the index and build it again (recovers a corrupt or foreign file)");
-  cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely");
+  cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely (in this run or an earlier one)");
+  cmd->add_flag("--verify", o->verify,
+                "Check the index instead of updating it: SQLite's integrity check, and every commit reachable from "
+                "the indexed tips counted; exit 1 when something is wrong");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
   add_jobs_option(cmd, o->threads, "-j,--threads", "Worker threads");
@@ -44,9 +49,29 @@ void setup_index(CLI::App& app, Context& ctx) {
       "  beaver index                          index every branch and tag of the current repository\n"
       "  beaver index --repo ~/linux v6.1..v6.12\n"
       "  beaver index --json | jq .new_commits\n"
-      "  beaver index --rebuild                start over");
+      "  beaver index --rebuild                start over\n"
+      "  beaver index --release-pattern 'RELEASE-*'   releases tagged RELEASE-4.18.0 (Xen), remembered\n"
+      "  beaver index --verify                 is the index file sound and complete?");
   cmd->callback([o, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
+    if (o->verify) {
+      index::VerifyReport v = index::verify(repo, o->index);
+      for (auto& line : v.integrity) tprint(stderr, "beaver: {}: damaged: {}\n", v.index_path, line);
+      if (v.not_indexed_count)
+        tprint(stderr, "beaver: {}: {} commit(s) reachable from the indexed tips are not in the index (first: {})\n",
+               v.index_path, v.not_indexed_count, v.not_indexed.front());
+      tprint(stderr, "beaver: {}: {} ({} commits indexed, {} reachable from {} tips{})\n", v.index_path,
+             v.ok() ? "sound" : "run `beaver index --rebuild`", v.indexed, v.reachable, v.reachable ? "the" : "no",
+             v.tips_gone ? fmt::format("; {} tips rewritten since", v.tips_gone) : "");
+      if (o->json) {
+        nlohmann::json j{{"index", v.index_path},         {"ok", v.ok()},           {"integrity", v.integrity},
+                         {"indexed", v.indexed},          {"reachable", v.reachable}, {"not_indexed", v.not_indexed},
+                         {"not_indexed_count", v.not_indexed_count}, {"tips_gone", v.tips_gone}};
+        print_json(j);
+      }
+      ctx.exit_code = v.ok() ? kExitOk : kExitFound;
+      return;
+    }
     index::UpdateOptions uo;
     uo.index_path = o->index;
     uo.revs = o->revs;
@@ -74,6 +99,11 @@ void setup_index(CLI::App& app, Context& ctx) {
       j["seconds"] = s.seconds;
       j["problems"] = nlohmann::json::array();
       for (auto& p : s.problems) j["problems"].push_back({{"commit", p.commit}, {"error", p.what}});
+      j["earlier_problems"] = nlohmann::json::array();
+      for (auto& p : s.stored_problems) j["earlier_problems"].push_back({{"commit", p.commit}, {"error", p.what}});
+      j["release_pattern"] = s.release_pattern;
+      j["release_tags"] = s.release_tags;
+      j["notes"] = s.notes;
       fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     if (!o->quiet) {
@@ -88,8 +118,13 @@ void setup_index(CLI::App& app, Context& ctx) {
       if (!s.problems.empty())
         tprint(stderr, "{} {} commit(s) could not be read completely (missing objects); they are indexed without a patch-id\n",
                    paint("warning:", "33", color), s.problems.size());
+      if (!s.stored_problems.empty())
+        tprint(stderr, "{} {} commit(s) indexed by earlier runs could not be read completely (first: {}: {}); "
+                       "`beaver log COMMIT` shows each\n",
+               paint("warning:", "33", color), s.stored_problems.size(), s.stored_problems.front().commit,
+               s.stored_problems.front().what);
     }
-    if (o->strict && !s.problems.empty()) ctx.exit_code = kExitFound;
+    if (o->strict && (!s.problems.empty() || !s.stored_problems.empty())) ctx.exit_code = kExitFound;
   });
 }
 

@@ -139,10 +139,15 @@ void setup_log(CLI::App& app, Context& ctx) {
         }
         if (!r.error.empty()) tprint(stdout, "    {} {}\n", paint("error:", "31", color), r.error);
       }
-      if (!missing.empty())
-        tprint(stderr, "beaver: {} commit(s) are not in the index; run `beaver index`\n", missing.size());
     }
-    (void)ctx;
+    // Every face: a commit the index does not know is an input error, not an
+    // empty answer (the commits that are known were printed above).
+    if (!missing.empty()) {
+      tprint(stderr, "{}: {} of the {} commit(s) asked for are not in the index {} (first: {}); run `beaver index`{}\n",
+             paint("beaver: error", "1;31", use_color(stderr)), missing.size(), commits.size(), path, missing.front(),
+             o->revs.empty() ? "" : " with these revisions, or with none to index every branch and tag");
+      ctx.exit_code = kExitInput;
+    }
   });
 }
 

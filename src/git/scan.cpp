@@ -63,9 +63,9 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
   // to the end of a batch (measured: larger slices gain no locality).
   constexpr std::size_t kSlice = 16;
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  // Each worker holds a repository handle, delta cache and git helpers: more
-  // workers than slices only costs memory (the command line bounds -j too).
-  threads = static_cast<unsigned>(std::clamp<std::size_t>(threads, 1, std::min<std::size_t>(256, commits.size() / kSlice + 1)));
+  // Each worker holds a repository handle, a delta cache and git helpers:
+  // thousands of them only cost memory (the command line bounds -j too).
+  threads = std::clamp(threads, 1u, 256u);
   std::size_t chunk = std::max<std::size_t>(1, options.chunk_size);
 
   auto open_worker = [&](Worker& w) {

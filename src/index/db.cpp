@@ -2,7 +2,31 @@
 
 #include "util/error.h"
 
+#include <fmt/format.h>
+
 namespace beaver::index {
+
+namespace {
+
+// What to do about an error, by its code: a damaged file must never be
+// reported as a plain query failure (nor a read-only one as damage).
+std::string advice(int code) {
+  switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return " (the index file is damaged: `beaver index --verify` checks it, `beaver index --rebuild` builds it again)";
+    case SQLITE_READONLY:
+      return " (the index or its directory is read-only: commands that only read still work; `beaver index` needs write access)";
+    case SQLITE_FULL:
+      return " (the disk is full: free space and run the command again; what was written is kept)";
+    case SQLITE_IOERR:
+      return " (an I/O error while reading or writing the index file)";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
 
 Database Database::open(const std::string& path, bool create) {
   sqlite3* raw = nullptr;
@@ -11,22 +35,47 @@ Database Database::open(const std::string& path, bool create) {
   Database db;
   db.db_.reset(raw, sqlite3_close_v2);
   db.path_ = path;
-  if (rc != SQLITE_OK) throw Error("{}: cannot open the index: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  if (rc != SQLITE_OK)
+    throw Error("{}: cannot open the index: {}{}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc), advice(rc));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 60000);
+  return db;
+}
+
+Database Database::open_read_only(const std::string& path, bool immutable) {
+  sqlite3* raw = nullptr;
+  // A URI, so that `immutable` can be said: the file is read as it is, with
+  // no -shm or -wal beside it (a read-only directory cannot hold them).
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", c);
+    else uri += char(c);
+  }
+  uri += immutable ? "?immutable=1" : "?mode=ro";
+  int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db;
+  db.db_.reset(raw, sqlite3_close_v2);
+  db.path_ = path;
+  if (rc != SQLITE_OK)
+    throw Error("{}: cannot open the index: {}{}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc), advice(rc));
+  sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 60000);
   return db;
 }
 
 void Database::fail(std::string_view what) const {
-  throw Error("{}: {}: {}", path_, what, sqlite3_errmsg(db_.get()));
+  int code = sqlite3_extended_errcode(db_.get());
+  throw Error("{}: {}: {}{}", path_, what, sqlite3_errmsg(db_.get()), advice(code));
 }
 
 void Database::exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  int rc = sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw Error("{}: {}", path_, msg);
+    throw Error("{}: {}{}", path_, msg, advice(rc));
   }
 }
 

@@ -19,6 +19,9 @@ public:
   Database() = default;
   // Opens (creating when asked) the file; throws beaver::Error naming it.
   static Database open(const std::string& path, bool create);
+  // Opens for reading only; `immutable` reads the file as it is, without the
+  // -shm and -wal files WAL mode keeps beside it (for a read-only directory).
+  static Database open_read_only(const std::string& path, bool immutable);
   sqlite3* get() const { return db_.get(); }
   const std::string& path() const { return path_; }
   void exec(std::string_view sql);

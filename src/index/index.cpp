@@ -5,6 +5,7 @@
 #include "index/schema.h"
 #include "message/message.h"
 #include "util/error.h"
+#include "util/term.h"
 #include "util/trace.h"
 
 #include <fmt/format.h>
@@ -372,6 +373,70 @@ void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& rep
   tx.commit();
 }
 
+// Commits in the index with an error recorded by an earlier run (not in `now`).
+std::vector<Problem> stored_problems(Database& db, const std::vector<Problem>& now) {
+  std::unordered_set<std::string> seen;
+  for (auto& p : now) seen.insert(p.commit);
+  std::vector<Problem> out;
+  auto st = db.prepare("SELECT oid, error FROM commits WHERE error IS NOT NULL AND error != ''");
+  while (st.step()) {
+    std::string hex = oid_of_blob(st.blob(0)).hex();
+    if (!seen.count(hex)) out.push_back({hex, st.text(1)});
+  }
+  return out;
+}
+
+// Says once when the release pattern matches no tag of a repository that has
+// tags, with the pattern its tags suggest: the longest run of non-digits
+// before a version ("RELEASE-4.18.0" -> "RELEASE-*", "v2024.01" -> "v*"),
+// counted over tags that are plain versions (no -rc, -branched, ...).
+void note_release_tags(const std::vector<std::pair<std::string, git::Oid>>& tags, const std::string& pattern,
+                       UpdateSummary& summary) {
+  std::map<std::string, std::size_t> prefixes;
+  for (auto& [name, oid] : tags) {
+    if (is_release_tag(name, pattern)) ++summary.release_tags;
+    std::size_t digit = name.find_first_of("0123456789");
+    if (digit == std::string::npos) continue;
+    std::string_view version = std::string_view(name).substr(digit);
+    if (version.find_first_not_of("0123456789.") != std::string_view::npos || version.back() == '.') continue;
+    ++prefixes[name.substr(0, digit)];
+  }
+  if (summary.release_tags || tags.empty()) return;
+  auto best = std::max_element(prefixes.begin(), prefixes.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  std::string note = fmt::format("no tag matches the release pattern '{}', so no commit has a first release", pattern);
+  if (best != prefixes.end())
+    note += fmt::format("; {} of the {} tags look like releases named '{}*': beaver index --release-pattern '{}*'",
+                        best->second, tags.size(), best->first, best->first);
+  summary.notes.push_back(note);
+  warn_once(note);
+}
+
+// An index records the repository it was made for. Another repository's is
+// refused (it would be silently mixed and its meta overwritten) unless
+// --rebuild; a repository that moved is recognised by its commits.
+void check_owner(Database& db, const git::Repository& repo, bool rebuild) {
+  std::string owner;
+  {
+    auto st = db.prepare("SELECT value FROM meta WHERE key = 'repository'");
+    if (st.step()) owner = st.text(0);
+  }
+  if (owner.empty() || owner == repo.git_dir() || rebuild) return;
+  std::size_t tips = 0, here = 0;
+  git_odb* odb = nullptr;
+  git_repository_odb(&odb, repo.get());
+  auto st = db.prepare("SELECT oid FROM tips");
+  while (st.step()) {
+    ++tips;
+    git::Oid o = oid_of_blob(st.blob(0));
+    if (odb && git_odb_exists(odb, &o.raw)) ++here;
+  }
+  git_odb_free(odb);
+  if (tips == 0 || here > 0) return;
+  throw Error("{}: this index was made for the repository {}, and none of its {} indexed tips is in {}; pass another "
+              "--index, or --rebuild to replace it",
+              db.path(), owner, tips, repo.git_dir());
+}
+
 // The schema version of an open database: 0 for a new, empty file. Throws
 // for a file that is not a beaver index, or one made by a newer beaver.
 std::int64_t schema_version(Database& db) {
@@ -383,8 +448,8 @@ std::int64_t schema_version(Database& db) {
     st.step();
     if (app == 0 && st.int64(0) == 0) return 0;  // a new, empty file
   } catch (const Error& e) {
-    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", db.path(),
-                sqlite3_errmsg(db.get()));
+    // The message says why by SQLite's error code: damaged, read-only, I/O.
+    throw Error("{} (reading the index's header)", e.what());
   }
   if (app != kApplicationId)
     throw Error("{}: not a beaver index (a foreign SQLite file); run `beaver index --rebuild` to replace it, or pass "
@@ -421,7 +486,14 @@ void check_schema(Database& db) {
 
 Database open_for_reading(const std::string& path) {
   if (!fs::exists(path)) throw Error("{}: no index here; run `beaver index` first", path);
-  Database db = Database::open(path, false);
+  // In a read-only directory (a shared mirror, a CI cache mounted read-only)
+  // SQLite cannot make the -shm file WAL mode reads through: read the file as
+  // it is instead (a WAL file left there is read too, when its -shm exists).
+  std::string dir = fs::path(path).parent_path().string();
+  bool writable = ::access(dir.empty() ? "." : dir.c_str(), W_OK) == 0;
+  std::error_code ec;
+  bool wal = fs::file_size(path + "-wal", ec) > 0 && !ec;
+  Database db = writable ? Database::open(path, false) : Database::open_read_only(path, !(wal && fs::exists(path + "-shm")));
   check_schema(db);
   auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'commits'");
   st.step();
@@ -454,9 +526,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     db.exec("PRAGMA temp_store=MEMORY");
     // Index builds after a large load sort with helper threads.
     db.exec("PRAGMA threads=2");
-  } catch (const Error&) {
-    throw Error("{}: not a readable beaver index ({}); run `beaver index --rebuild` to recreate it", path,
-                sqlite3_errmsg(db.get()));
+  } catch (const Error& e) {
+    throw Error("{} (setting up the index)", e.what());
   }
   if (version != 0 && version < kSchemaVersion) upgrade(db, version);
   if (pragma_int(db, "application_id") == 0) {
@@ -467,6 +538,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
     tx.commit();
   }
+  check_owner(db, repo, options.rebuild);
 
   // What to index: named revisions, or every branch, tag and remote branch.
   std::vector<std::pair<std::string, git::Oid>> tips;
@@ -490,6 +562,10 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     auto st = db.prepare("SELECT value FROM meta WHERE key = 'release_pattern'");
     if (st.step()) stored_pattern = st.text(0);
   }
+  // The pattern is the index's: every command reads the same first releases,
+  // and only an explicit --release-pattern changes it.
+  const std::string pattern = options.release_pattern.value_or(stored_pattern.empty() ? std::string("v*") : stored_pattern);
+  summary.release_pattern = pattern;
   auto count_commits = [&] {
     auto st = db.prepare("SELECT count(*) FROM commits");
     st.step();
@@ -497,9 +573,11 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   };
   // Tags count too: a new tag on a known commit changes first releases.
   auto repo_tags = repo.tags();
-  if (all_known && stored_pattern == options.release_pattern && !tips.empty() && !tag_set_differs(db, repo_tags)) {
+  note_release_tags(repo_tags, pattern, summary);
+  if (all_known && stored_pattern == pattern && !tips.empty() && !tag_set_differs(db, repo_tags)) {
     summary.up_to_date = true;
     summary.total_commits = count_commits();
+    summary.stored_problems = stored_problems(db, summary.problems);
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return summary;
   }
@@ -613,21 +691,57 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     tx.commit();
     phase("refs");
   }
-  if (tags_changed(db, repo_tags, commits, stored_pattern != options.release_pattern))
-    compute_first_tags(repo_tags, db, options.release_pattern);
+  if (tags_changed(db, repo_tags, commits, stored_pattern != pattern)) compute_first_tags(repo_tags, db, pattern);
   phase("first tags");
   {
     Transaction tx(db);
     auto ins = db.prepare("INSERT OR REPLACE INTO tips(name, oid) VALUES (?, ?)");
     for (auto& [name, oid] : tips) ins.bind(1, oid.hex()).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).run();
     auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
-    meta.bind(1, "release_pattern").bind(2, options.release_pattern).run();
+    meta.bind(1, "release_pattern").bind(2, pattern).run();
     meta.bind(1, "repository").bind(2, repo.git_dir()).run();
     tx.commit();
   }
   summary.total_commits = count_commits();
+  summary.stored_problems = stored_problems(db, summary.problems);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;
+}
+
+VerifyReport verify(const git::Repository& repo, const std::string& index_path) {
+  VerifyReport r;
+  r.index_path = index_path.empty() ? default_index_path(repo) : index_path;
+  Database db = open_for_reading(r.index_path);
+  {
+    auto st = db.prepare("PRAGMA integrity_check");
+    while (st.step())
+      if (st.text(0) != "ok") r.integrity.push_back(st.text(0));
+  }
+  std::unordered_set<std::string> have;
+  {
+    auto st = db.prepare("SELECT oid FROM commits");
+    while (st.step()) have.emplace(st.blob(0));
+  }
+  r.indexed = have.size();
+  git::RevisionSet walk;
+  {
+    git_odb* odb = nullptr;
+    git_repository_odb(&odb, repo.get());
+    auto st = db.prepare("SELECT oid FROM tips");
+    while (st.step()) {
+      git::Oid o = oid_of_blob(st.blob(0));
+      if (odb && git_odb_exists(odb, &o.raw)) walk.include.push_back(o);
+      else ++r.tips_gone;
+    }
+    git_odb_free(odb);
+  }
+  if (!walk.include.empty()) {
+    std::vector<git::Oid> commits = repo.walk(walk);
+    r.reachable = commits.size();
+    for (auto& c : commits)
+      if (!have.count(std::string(raw_oid(c))) && r.not_indexed_count++ < 20) r.not_indexed.push_back(c.hex());
+  }
+  return r;
 }
 
 }  // namespace beaver::index

@@ -13,6 +13,7 @@
 #include "index/db.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,10 @@ namespace beaver::index {
 struct UpdateOptions {
   std::string index_path;                 // empty: default_index_path()
   std::vector<std::string> revs;          // empty: every branch and tag
-  std::string release_pattern = "v*";     // glob; tags matching it and not "-rc" are releases
+  // Glob of release tags (tags matching it and not "-rc" are releases).
+  // Unset: the pattern stored in the index by the run that last set it, else
+  // "v*". Setting another one recomputes every first release (cheap).
+  std::optional<std::string> release_pattern;
   bool rebuild = false;                   // delete the index file first
   unsigned threads = 0;                   // 0: every core
   std::size_t batch = 4096;               // commits per transaction
@@ -43,8 +47,27 @@ struct UpdateSummary {
   std::size_t by_git = 0;        // of the new ones, rendered by git diff-tree
   std::size_t refs_unresolved = 0;  // Fixes:/backport references that resolve to nothing or several
   std::vector<Problem> problems; // commits with unreadable objects (this run)
+  std::vector<Problem> stored_problems;  // the same, found by earlier runs (still in the index)
+  std::string release_pattern;   // the pattern in effect
+  std::size_t release_tags = 0;  // tags it matches
+  std::vector<std::string> notes;  // said once on stderr too (warn_once): no release tag, shallow history
   double seconds = 0;
 };
+
+// `beaver index --verify`: SQLite's integrity check, and the index counted
+// against the repository (every commit reachable from the indexed tips must be
+// in it).
+struct VerifyReport {
+  std::string index_path;
+  std::vector<std::string> integrity;   // PRAGMA integrity_check lines other than "ok"
+  std::size_t indexed = 0;              // commit rows
+  std::size_t reachable = 0;            // commits reachable from the stored tips that still exist
+  std::vector<std::string> not_indexed; // reachable but missing from the index (first 20)
+  std::size_t not_indexed_count = 0;
+  std::size_t tips_gone = 0;            // stored tips no longer in the repository (rewritten history: not a fault)
+  bool ok() const { return integrity.empty() && not_indexed_count == 0; }
+};
+VerifyReport verify(const git::Repository& repo, const std::string& index_path);
 
 std::string default_index_path(const git::Repository& repo);
 

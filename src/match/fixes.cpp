@@ -12,6 +12,8 @@
 #include "util/trace.h"
 
 #include <fmt/format.h>
+
+#include <filesystem>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <toml++/toml.h>
@@ -37,6 +39,11 @@ bool is_hex(std::string_view s) {
 }  // namespace
 
 std::vector<Waiver> read_waivers(const std::string& path) {
+  // toml++ reads a directory as an empty document: say what is wrong instead.
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw Error("{}: no such waiver file", path);
+  if (std::filesystem::is_directory(st)) throw Error("{}: is a directory, not a waiver file (TOML with [[waiver]] tables)", path);
   toml::table doc;
   try {
     doc = toml::parse_file(path);

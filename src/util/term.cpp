@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <unistd.h>
 
 namespace beaver {
@@ -22,6 +24,25 @@ bool use_color(std::FILE* f) {
 void print_text(std::FILE* f, std::string_view text) {
   std::string safe = terminal_text(text, true, true);
   std::fwrite(safe.data(), 1, safe.size(), f);
+}
+
+namespace {
+std::mutex g_warn_mutex;
+std::set<std::string> g_warned;
+std::function<void(const std::string&)> g_warning_sink;
+}  // namespace
+
+void warn_once(const std::string& message) {
+  std::lock_guard lock(g_warn_mutex);
+  if (!g_warned.insert(message).second) return;
+  if (g_warning_sink) g_warning_sink(message);
+  else print_text(stderr, fmt::format("{}: {}\n", paint("beaver: warning", "33", use_color(stderr)), message));
+}
+
+void set_warning_sink(std::function<void(const std::string&)> sink) {
+  std::lock_guard lock(g_warn_mutex);
+  g_warning_sink = std::move(sink);
+  g_warned.clear();
 }
 
 std::string paint(std::string_view text, std::string_view sgr, bool on) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,13 @@ template <typename... Args>
 void tprint(std::FILE* f, fmt::format_string<Args...> format, Args&&... args) {
   print_text(f, fmt::format(format, std::forward<Args>(args)...));
 }
+
+// A warning about the whole run (a shallow history, a release pattern that
+// matches no tag), printed once per process as "beaver: warning: ..." on
+// stderr, however many times the library meets the condition. Tests and
+// embedders can take them instead with set_warning_sink (nullptr: stderr).
+void warn_once(const std::string& message);
+void set_warning_sink(std::function<void(const std::string&)> sink);
 
 // ANSI colour helpers; return the text unchanged when colour is off.
 std::string paint(std::string_view text, std::string_view sgr, bool on);
