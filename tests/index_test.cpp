@@ -5,6 +5,7 @@
 #include "index/schema.h"
 #include "test_util.h"
 #include "util/error.h"
+#include "util/term.h"
 
 #include <gtest/gtest.h>
 
@@ -256,6 +257,124 @@ TEST_F(IndexTest, CorruptIndexIsRefusedAndRebuildRecovers) {
   o.rebuild = true;
   auto s = run_index(repo.dir(), o);
   EXPECT_EQ(s.total_commits, 4u);
+}
+
+// Releases not tagged v*: the pattern given once is the index's, kept by
+// every later update (stack's included) and read the same by every command.
+TEST_F(IndexTest, ReleasePatternIsStoredAndSuggested) {
+  repo.write("xen/common.c", "int a;\n");
+  std::string first = repo.commit("common: first");
+  repo.git("tag 4.18.0-rc1");
+  repo.write("xen/common.c", "int a;\nint b;\n");
+  repo.commit("common: second");
+  repo.git("tag RELEASE-4.18.0");
+  repo.write("xen/common.c", "int a;\nint b;\nint c;\n");
+  std::string later = repo.commit("common: third");
+  repo.git("tag RELEASE-4.19.0");
+  std::vector<std::string> warned;
+  set_warning_sink([&](const std::string& w) { warned.push_back(w); });
+  // The default pattern matches nothing: said once, with the pattern the tags suggest.
+  auto s = run_index(repo.dir());
+  EXPECT_EQ(s.release_pattern, "v*");
+  EXPECT_EQ(s.release_tags, 0u);
+  ASSERT_EQ(warned.size(), 1u);
+  EXPECT_TRUE(has(warned[0], "no tag matches the release pattern 'v*'")) << warned[0];
+  EXPECT_TRUE(has(warned[0], "--release-pattern 'RELEASE-*'")) << warned[0];
+  index::UpdateOptions o;
+  o.release_pattern = "RELEASE-*";
+  s = run_index(repo.dir(), o);
+  EXPECT_EQ(s.release_tags, 2u);
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + first + "')"), "RELEASE-4.18.0");
+  // A later update without the option (what stack, fixes and rebase-diff do) keeps it.
+  repo.write("xen/other.c", "int d;\n");
+  repo.commit("other: new");
+  s = run_index(repo.dir());
+  EXPECT_FALSE(s.up_to_date);
+  EXPECT_EQ(s.release_pattern, "RELEASE-*");
+  EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + later + "')"), "RELEASE-4.19.0");
+  EXPECT_EQ(one(db(), "SELECT value FROM meta WHERE key = 'release_pattern'"), "RELEASE-*");
+  // stack reads the same first release as log.
+  test::Run st = sh(repo.dir(), test::beaver_binary() + " stack -u RELEASE-4.19.0 --base 4.18.0-rc1 --format json RELEASE-4.19.0");
+  EXPECT_EQ(st.code, 0) << st.err;
+  EXPECT_EQ(one(db(), "SELECT value FROM meta WHERE key = 'release_pattern'"), "RELEASE-*");
+  test::Run lg = sh(repo.dir(), test::beaver_binary() + " log --format json -n 1 " + first);
+  EXPECT_TRUE(has(lg.out, "\"release\": \"RELEASE-4.18.0\"") || has(lg.out, "\"first_release\": \"RELEASE-4.18.0\"")) << lg.out;
+  set_warning_sink(nullptr);
+}
+
+// The index says what is wrong with itself, and never advises destroying a
+// good one.
+TEST_F(IndexTest, DiagnosesItself) {
+  build();
+  run_index(repo.dir());
+  std::string b = test::beaver_binary();
+  // A healthy index in a read-only directory is still read (as root, a
+  // read-only bind mount is what makes a directory read-only: chattr +i here).
+  test::Run ro = sh(repo.dir(), "chmod a-w .git/beaver && chattr +i .git/beaver 2>/dev/null; "
+                                "if touch .git/beaver/probe 2>/dev/null; then echo WRITABLE; fi; " + b + " log -n 2; rc=$?; "
+                                "chattr -i .git/beaver 2>/dev/null; chmod u+w .git/beaver; rm -f .git/beaver/probe; exit $rc");
+  EXPECT_EQ(ro.code, 0) << ro.err;
+  if (has(ro.out, "WRITABLE")) std::fprintf(stderr, "note: could not make a read-only directory here (root on a file system without chattr)\n");
+  EXPECT_TRUE(has(ro.out, "x86/sev: Fix SNP state report")) << ro.out;
+  EXPECT_FALSE(has(ro.err, "--rebuild")) << ro.err;
+
+  // Random bytes in the middle of the file: found where met, named, with the way out.
+  {
+    std::fstream f(db(), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(0, std::ios::end);
+    auto size = std::size_t(f.tellp());
+    ASSERT_GT(size, 3u * 4096);
+    f.seekp(std::streamoff(2 * 4096));
+    std::string junk(4096, '\0');
+    for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 131 + 7) & 0xff);
+    f.write(junk.data(), std::streamsize(junk.size()));
+  }
+  test::Run v = sh(repo.dir(), b + " index --verify");
+  EXPECT_EQ(v.code, 1) << v.err;
+  EXPECT_TRUE(has(v.err, "index.sqlite")) << v.err;
+  EXPECT_TRUE(has(v.err, "--rebuild")) << v.err;
+  test::Run st = sh(repo.dir(), b + " stack -u v6.1 HEAD");
+  EXPECT_EQ(st.code, 2) << st.err;
+  EXPECT_TRUE(has(st.err, "index.sqlite")) << st.err;
+  EXPECT_TRUE(has(st.err, "--rebuild")) << st.err;
+  EXPECT_EQ(sh(repo.dir(), b + " index --rebuild -q").code, 0);
+  test::Run good = sh(repo.dir(), b + " index --verify");
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_TRUE(has(good.err, "sound (4 commits indexed, 4 reachable")) << good.err;
+
+  // Another repository's index is refused, not overwritten.
+  TestRepo other;
+  other.write("x.c", "x\n");
+  other.commit("other");
+  test::Run foreign = sh(other.dir(), b + " index --index " + test::quote(db()));
+  EXPECT_EQ(foreign.code, 2);
+  EXPECT_TRUE(has(foreign.err, "was made for the repository")) << foreign.err;
+  EXPECT_EQ(one(db(), "SELECT value FROM meta WHERE key = 'repository'"), repo.dir() + "/.git/");
+
+  // --strict on an up-to-date index still reports what earlier runs could not read.
+  repo.write("blob.txt", "left out by a mirror\n");
+  std::string victim = repo.commit("a blob");
+  std::string blob = repo.git("rev-parse HEAD:blob.txt").substr(0, 40);
+  sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+  EXPECT_EQ(sh(repo.dir(), b + " index --strict -q").code, 1);
+  test::Run again = sh(repo.dir(), b + " index --strict");
+  EXPECT_EQ(again.code, 1) << again.err;
+  EXPECT_TRUE(has(again.err, "earlier runs")) << again.err;
+  EXPECT_TRUE(has(again.err, victim)) << again.err;
+
+  // log of commits the index does not know is an error on every face.
+  repo.write("new.c", "new\n");
+  std::string fresh = repo.commit("not indexed yet");
+  for (const char* format : {"text", "json", "markdown"}) {
+    test::Run lg = sh(repo.dir(), b + " log --format " + format + " " + fresh + "~2.." + fresh);
+    EXPECT_EQ(lg.code, 2) << format;
+    EXPECT_TRUE(has(lg.err, "1 of the 2 commit(s) asked for are not in the index")) << lg.err;
+  }
+
+  // A directory as waivers is an input error naming it.
+  test::Run w = sh(repo.dir(), b + " fixes -u v6.1 --waivers .git HEAD");
+  EXPECT_EQ(w.code, 2);
+  EXPECT_TRUE(has(w.err, ".git: is a directory")) << w.err;
 }
 
 // An index of schema version 1 (first tags in commits) is refused by

@@ -712,15 +712,17 @@ VerifyReport verify(const git::Repository& repo, const std::string& index_path) 
   VerifyReport r;
   r.index_path = index_path.empty() ? default_index_path(repo) : index_path;
   Database db = open_for_reading(r.index_path);
-  {
+  // A damaged file can fail the check itself: that is a finding, not an error.
+  std::unordered_set<std::string> have;
+  try {
     auto st = db.prepare("PRAGMA integrity_check");
     while (st.step())
       if (st.text(0) != "ok") r.integrity.push_back(st.text(0));
-  }
-  std::unordered_set<std::string> have;
-  {
-    auto st = db.prepare("SELECT oid FROM commits");
-    while (st.step()) have.emplace(st.blob(0));
+    auto all = db.prepare("SELECT oid FROM commits");
+    while (all.step()) have.emplace(all.blob(0));
+  } catch (const Error& e) {
+    r.integrity.push_back(e.what());
+    return r;
   }
   r.indexed = have.size();
   git::RevisionSet walk;
