@@ -377,6 +377,67 @@ TEST_F(IndexTest, DiagnosesItself) {
   EXPECT_TRUE(has(w.err, ".git: is a directory")) << w.err;
 }
 
+// CI checkouts are shallow: the boundary commits are roots as git says,
+// the history is said to be shallow, and after `git fetch --unshallow` the
+// next run gives what a full clone gives.
+TEST_F(IndexTest, ShallowClonesAndUnshallow) {
+  build();
+  repo.git("checkout -q -b stable v6.0");
+  repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 2;\n}\n");
+  repo.commit("x86/sev: Fix SNP state report\n\n(cherry picked from commit " + fix_ + ")\n");
+  repo.git("checkout -q master 2>/dev/null || git checkout -q main");
+  test::TempDir clones;
+  std::string url = "file://" + repo.dir();
+  std::string shallow = clones.str() + "/shallow", full = clones.str() + "/full", one = clones.str() + "/one";
+  sh_ok(clones.str(), "git clone -q --depth 2 --no-single-branch " + url + " shallow && git clone -q --no-single-branch " +
+                          url + " full && git clone -q --depth 1 " + url + " one");
+  std::vector<std::string> warned;
+  set_warning_sink([&](const std::string& w) { warned.push_back(w); });
+  for (const std::string& dir : {shallow, one}) {
+    warned.clear();
+    auto s = run_index(dir);
+    EXPECT_TRUE(s.problems.empty()) << dir << ": " << (s.problems.empty() ? "" : s.problems[0].what);
+    ASSERT_FALSE(warned.empty()) << dir;
+    EXPECT_TRUE(has(warned[0], "this clone is shallow")) << warned[0];
+    EXPECT_TRUE(has(warned[0], "git fetch --unshallow")) << warned[0];
+    // patch-ids are git's, the boundary commits diffed as roots.
+    auto rows = query(dir + "/.git/beaver/index.sqlite",
+                      "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) AS l FROM commits WHERE patch_id IS NOT NULL ORDER BY l");
+    auto ids = test::git_patch_ids(dir, "--all");
+    ASSERT_EQ(rows.size(), ids.size()) << dir;
+    for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(rows[i]["l"], ids[i]) << dir;
+    test::Run pid = sh(dir, test::beaver_binary() + " patch-id --all | sort");
+    EXPECT_EQ(pid.code, 0) << pid.err;
+  }
+  // Depth 2 does not reach the fork point: said, with the way out.
+  test::Run st = sh(shallow, test::beaver_binary() + " stack -u origin/HEAD origin/stable");
+  EXPECT_EQ(st.code, 2) << st.err;
+  EXPECT_TRUE(has(st.err, "this clone is shallow")) << st.err;
+  EXPECT_TRUE(has(st.err, "no common ancestor with the upstream in this shallow clone")) << st.err;
+  test::Run based = sh(shallow, test::beaver_binary() + " stack -u origin/HEAD --base origin/stable~1 origin/stable");
+  EXPECT_EQ(based.code, 0) << based.err;
+  test::Run fx = sh(shallow, test::beaver_binary() + " fixes -u origin/HEAD origin/stable");
+  EXPECT_EQ(fx.code, 0) << fx.err;
+
+  // Unshallowed: the same rows as a full clone (ids, parents, patch-ids, releases).
+  sh_ok(shallow, "git fetch -q --unshallow && git fetch -q --tags");
+  warned.clear();
+  run_index(shallow);
+  EXPECT_TRUE(warned.empty()) << warned[0];
+  run_index(full);
+  const std::string rows_sql = kTagged + "SELECT lower(hex(oid)) || ' ' || ifnull(lower(hex(parents)), '-') || ' ' || "
+                               "ifnull(lower(hex(patch_id)), '-') || ' ' || ifnull(release, '-') AS r FROM c ORDER BY r";
+  auto a = query(shallow + "/.git/beaver/index.sqlite", rows_sql);
+  auto b = query(full + "/.git/beaver/index.sqlite", rows_sql);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i]["r"], b[i]["r"]);
+  test::Run st2 = sh(shallow, test::beaver_binary() + " stack -u origin/HEAD origin/stable --format json");
+  test::Run st3 = sh(full, test::beaver_binary() + " stack -u origin/HEAD origin/stable --format json");
+  auto strip = [](std::string j) { return j.substr(0, j.find("\"seconds\"")); };
+  EXPECT_EQ(strip(st2.out), strip(st3.out));
+  set_warning_sink(nullptr);
+}
+
 // An index of schema version 1 (first tags in commits) is refused by
 // readers with a hint, and upgraded in place by the next `beaver index`.
 TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {

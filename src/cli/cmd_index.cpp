@@ -39,7 +39,7 @@ void setup_index(CLI::App& app, Context& ctx) {
   cmd->add_option("--batch", o->batch, "Commits written per transaction (what an interruption can lose)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24));
-  cmd->add_option("revisions", o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
+  add_revisions_option(cmd, o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
   cmd->footer(
       "The index lives in $GIT_DIR/beaver/index.sqlite and is updated incrementally: a second run\n"
       "indexes only new commits, and a run on an unchanged repository returns at once. An\n"
@@ -52,7 +52,7 @@ void setup_index(CLI::App& app, Context& ctx) {
       "  beaver index --rebuild                start over\n"
       "  beaver index --release-pattern 'RELEASE-*'   releases tagged RELEASE-4.18.0 (Xen), remembered\n"
       "  beaver index --verify                 is the index file sound and complete?");
-  cmd->callback([o, &ctx] {
+  cmd->callback([o, cmd, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     if (o->verify) {
       index::VerifyReport v = index::verify(repo, o->index);
@@ -74,7 +74,7 @@ void setup_index(CLI::App& app, Context& ctx) {
     }
     index::UpdateOptions uo;
     uo.index_path = o->index;
-    uo.revs = o->revs;
+    uo.revs = revisions_of(cmd, o->revs);
     uo.release_pattern = o->release_pattern;
     uo.rebuild = o->rebuild;
     uo.threads = o->threads;

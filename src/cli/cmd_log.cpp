@@ -62,19 +62,19 @@ void setup_log(CLI::App& app, Context& ctx) {
   add_index_option(cmd, o->index);
   add_format_option(cmd, o->format, {"text", "json", "markdown"});
   cmd->add_option("-n,--max-count", o->max, "Show at most N commits (newest first)");
-  cmd->add_option("revisions", o->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)");
+  add_revisions_option(cmd, o->revs, "Revisions and ranges as git rev-list takes them, --all too (default: HEAD)");
   cmd->footer(
       "Reads the index only (run `beaver index` first); newest commits first.\n\n"
       "Examples:\n"
       "  beaver log -n 5\n"
       "  beaver log v6.11..v6.12 --format json | jq '.commits[] | select(.refs[].kind == \"fixes\")'\n"
       "  beaver log --format markdown snp-vendor ^v6.8");
-  cmd->callback([o, &ctx] {
+  cmd->callback([o, cmd, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     std::string path = o->index.empty() ? index::default_index_path(repo) : o->index;
     index::Database db = index::open_for_reading(path);
     index::Reader reader(db);
-    std::vector<std::string> revs = o->revs;
+    std::vector<std::string> revs = revisions_of(cmd, o->revs);
     if (revs.empty()) revs.push_back("HEAD");
     std::vector<git::Oid> commits;
     if (o->max >= 0) {

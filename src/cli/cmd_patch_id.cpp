@@ -21,8 +21,7 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
   add_repo_option(cmd, opts->repo);
   add_jobs_option(cmd, opts->threads, "-j,--threads", "Worker threads");
-  cmd->add_option("revisions", opts->revs, "Revisions and ranges as git rev-list takes them (default: HEAD)")
-      ->allow_extra_args();
+  add_revisions_option(cmd, opts->revs, "Revisions and ranges as git rev-list takes them, --all too (default: HEAD)");
   cmd->footer(
       "Output equals `git log -p --no-merges RANGE | git patch-id --stable` as a set of pairs;\n"
       "commits with an empty diff and merges print nothing, like git. A commit whose objects are\n"
@@ -31,9 +30,9 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
       "  beaver patch-id HEAD~10..HEAD\n"
       "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
       "  beaver patch-id --all");
-  cmd->callback([opts, &ctx] {
+  cmd->callback([opts, cmd, &ctx] {
     git::Repository repo = git::Repository::open(opts->repo);
-    std::vector<std::string> revs = opts->revs;
+    std::vector<std::string> revs = revisions_of(cmd, opts->revs);
     if (revs.empty()) revs.push_back("HEAD");
     std::vector<git::Oid> commits = repo.walk(repo.resolve(revs));
     Progress progress("patch-id");

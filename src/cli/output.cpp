@@ -27,6 +27,17 @@ void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& name, con
       ->check(CLI::Range(1u, kMaxJobs));
 }
 
+void add_revisions_option(CLI::App* cmd, std::vector<std::string>& revs, const std::string& help) {
+  cmd->add_option("revisions", revs, help);
+  cmd->allow_extras();
+}
+
+std::vector<std::string> revisions_of(const CLI::App* cmd, const std::vector<std::string>& revs) {
+  std::vector<std::string> out = cmd->remaining();
+  out.insert(out.end(), revs.begin(), revs.end());
+  return out;
+}
+
 void add_format_option(CLI::App* cmd, std::string& format, const std::vector<std::string>& allowed) {
   std::string list;
   for (auto& a : allowed) list += (list.empty() ? "" : "|") + a;

@@ -1,4 +1,5 @@
 #include "git/diff.h"
+#include "git/shallow.h"
 #include "git/xdiff.h"
 
 #include "util/error.h"
@@ -542,7 +543,8 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     return r;
   }
   CommitPtr commit(raw);
-  unsigned nparents = git_commit_parentcount(raw);
+  // A shallow clone's boundary commit has no parents for git: it adds every file.
+  unsigned nparents = shallow_commits(repo)->contains(id.raw) ? 0 : git_commit_parentcount(raw);
   if (nparents > 1) {
     r.merge = true;
     return r;

@@ -1,9 +1,12 @@
 #include "git/repository.h"
+#include "git/shallow.h"
 
 #include "git/pack_backend.h"
 
 #include "util/error.h"
 #include "util/process.h"
+
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <algorithm>
@@ -79,6 +82,7 @@ Repository Repository::open(const std::string& path) {
   PackBackendOptions po;
   po.delta_cache_bytes = std::size_t(16) << 20;
   install_pack_backend(raw, po);
+  reload_shallow(raw);  // a clone deepened since an earlier open in this process
   return r;
 }
 
@@ -165,6 +169,8 @@ Oid Repository::resolve_commit(const std::string& rev) const {
 }
 
 std::vector<Oid> Repository::walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const {
+  // libgit2 1.5 follows parents a shallow clone does not have: git walks it.
+  if (!shallow_commits(repo_.get())->raw.empty()) return walk_with_git(revs, sorting, limit);
   git_revwalk* raw = nullptr;
   if (git_revwalk_new(&raw, repo_.get()) != 0) throw Error("revwalk: {}", last_error());
   RevwalkPtr walk(raw);
@@ -180,6 +186,34 @@ std::vector<Oid> Repository::walk_sorted(const RevisionSet& revs, unsigned sorti
   if (rc != 0 && rc != GIT_ITEROVER) throw Error("walking the history: {}", last_error());
   return out;
 }
+
+std::vector<Oid> Repository::walk_with_git(const RevisionSet& revs, unsigned sorting, std::size_t limit) const {
+  std::vector<Oid> out;
+  if (revs.include.empty() || limit == 0) return out;
+  auto cmd = git_command();
+  cmd.insert(cmd.end(), {"rev-list", "--stdin"});
+  if (sorting & GIT_SORT_TOPOLOGICAL) cmd.push_back("--topo-order");
+  if (sorting & GIT_SORT_REVERSE) cmd.push_back("--reverse");
+  if (limit != SIZE_MAX) cmd.push_back(fmt::format("--max-count={}", limit));
+  std::string input;
+  for (auto& o : revs.include) input += o.hex() + "\n";
+  for (auto& o : revs.exclude) input += "^" + o.hex() + "\n";
+  ProcessOptions po;
+  po.input = input;
+  LineSplitter lines;
+  auto take = [&](std::string_view line) {
+    if (auto oid = Oid::from_hex(line.substr(0, 40))) out.push_back(*oid);
+  };
+  ProcessResult r = run_process(cmd, po, [&](std::string_view chunk) { lines.feed(chunk, take); });
+  lines.flush(take);
+  if (r.exit_code != 0) {
+    std::string msg = r.err.substr(0, r.err.find('\n'));
+    throw Error("walking the history (git rev-list, shallow clone): {}", msg.empty() ? "git rev-list failed" : msg);
+  }
+  return out;
+}
+
+bool Repository::shallow() const { return !shallow_commits(repo_.get())->raw.empty(); }
 
 std::vector<Oid> Repository::walk(const RevisionSet& revs) const {
   return walk_sorted(revs, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE, SIZE_MAX);
@@ -230,7 +264,7 @@ CommitInfo read_commit_info(git_repository* repo, const Oid& id) {
   CommitPtr c(raw);
   CommitInfo info;
   info.id = id;
-  for (unsigned i = 0; i < git_commit_parentcount(raw); ++i) info.parents.emplace_back(*git_commit_parent_id(raw, i));
+  info.parents = visible_parents(repo, raw);  // none for a shallow clone's boundary commits, as for git
   auto person = [](const git_signature* s) {
     Person p;
     if (!s) return p;
@@ -301,6 +335,13 @@ std::optional<Oid> Repository::lookup_commit_prefix(std::string_view hex) const 
 }
 
 std::optional<Oid> Repository::merge_base(const Oid& a, const Oid& b) const {
+  if (shallow()) {  // libgit2 1.5 would follow the parents a shallow clone lacks
+    auto cmd = git_command();
+    cmd.insert(cmd.end(), {"merge-base", a.hex(), b.hex()});
+    ProcessResult r = run_process(cmd);
+    if (r.exit_code != 0) return std::nullopt;
+    return Oid::from_hex(r.out.substr(0, 40));
+  }
   git_oid out;
   if (git_merge_base(&out, repo_.get(), &a.raw, &b.raw) != 0) return std::nullopt;
   return Oid(out);

@@ -123,9 +123,12 @@ public:
   // the work tree when there is one (its .gitattributes decide binary files,
   // as for git). Throws beaver::Error when it cannot be opened.
   git_repository* open_handle() const;
+  // True for a shallow clone ($GIT_DIR/shallow: git/shallow.h).
+  bool shallow() const;
 
 private:
   std::vector<Oid> walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
+  std::vector<Oid> walk_with_git(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
   std::shared_ptr<git_repository> repo_;
   std::string git_dir_;
   std::string workdir_;  // empty for a bare repository

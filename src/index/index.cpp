@@ -1,6 +1,7 @@
 #include "index/index.h"
 
 #include "git/scan.h"
+#include "git/shallow.h"
 #include "index/query.h"
 #include "index/schema.h"
 #include "message/message.h"
@@ -9,6 +10,7 @@
 #include "util/trace.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -22,7 +24,9 @@
 #include <deque>
 #include <filesystem>
 #include <fnmatch.h>
+#include <iterator>
 #include <map>
+#include <set>
 #include <sys/file.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -373,6 +377,60 @@ void compute_first_tags(const std::vector<std::pair<std::string, git::Oid>>& rep
   tx.commit();
 }
 
+// Compares the clone's shallow boundary with the one the index was made
+// with. Commits that crossed it (no longer shallow after a deepen or
+// unshallow, or newly shallow) are deleted, to be indexed again with the
+// parents git sees now. Says once that the history is shallow. Returns true
+// when the boundary changed.
+bool reconcile_shallow(Database& db, const git::Repository& repo, UpdateSummary& summary) {
+  auto now = git::shallow_commits(repo.get());
+  std::string stored;
+  {
+    auto st = db.prepare("SELECT value FROM meta WHERE key = 'shallow'");
+    if (st.step()) stored = st.text(0);
+  }
+  if (!now->hex.empty()) {
+    std::string note = fmt::format(
+        "this clone is shallow: git has no history before {} commit(s) (first: {}), which count as root commits; first "
+        "releases, Fixes: targets and upstream matches older than that cannot be found: `git fetch --unshallow` "
+        "completes it, and the next beaver index catches up",
+        now->hex.size(), now->hex.front().substr(0, 12));
+    summary.notes.push_back(note);
+    warn_once(note);
+  }
+  std::string current = fmt::format("{}", fmt::join(now->hex, "\n"));
+  if (stored == current) return false;
+  std::set<std::string> before, after(now->hex.begin(), now->hex.end());
+  for (std::size_t pos = 0; pos < stored.size();) {
+    std::size_t nl = stored.find('\n', pos);
+    if (nl == std::string::npos) nl = stored.size();
+    if (nl > pos) before.insert(stored.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  std::vector<std::string> crossed;
+  std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(crossed));
+  Transaction tx(db);
+  auto find = db.prepare("SELECT id FROM commits WHERE oid = ?");
+  std::vector<Statement> drops;
+  for (const char* table : {"paths", "hunks", "bands", "trailers", "refs", "first_tags"})
+    drops.push_back(db.prepare(fmt::format("DELETE FROM {} WHERE commit_id = ?", table)));
+  auto drop_commit = db.prepare("DELETE FROM commits WHERE id = ?");
+  for (auto& hex : crossed) {
+    auto oid = git::Oid::from_hex(hex);
+    if (!oid) continue;
+    find.bind_blob(1, oid->raw.id, GIT_OID_RAWSZ);
+    std::int64_t id = find.step() ? find.int64(0) : -1;
+    find.reset();
+    if (id < 0) continue;
+    for (auto& d : drops) d.bind(1, id).run();
+    drop_commit.bind(1, id).run();
+  }
+  // Until this run completes, no tip may hide the commits behind the old boundary.
+  db.exec("DELETE FROM tips");
+  tx.commit();
+  return true;
+}
+
 // Commits in the index with an error recorded by an earlier run (not in `now`).
 std::vector<Problem> stored_problems(Database& db, const std::vector<Problem>& now) {
   std::unordered_set<std::string> seen;
@@ -556,6 +614,11 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     auto st = db.prepare("SELECT oid FROM tips");
     while (st.step()) stored_tips.emplace(st.blob(0));
   }
+  // A shallow clone deepened or unshallowed since the last run: its old
+  // boundary commits were indexed as roots and are indexed again with their
+  // parents, and the walk may not stop at the old tips.
+  bool shallow_changed = reconcile_shallow(db, repo, summary);
+  if (shallow_changed) stored_tips.clear();
   bool all_known = std::all_of(tips.begin(), tips.end(), [&](auto& t) { return stored_tips.count(std::string(raw_oid(t.second))); });
   std::string stored_pattern;
   {
@@ -691,7 +754,8 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     tx.commit();
     phase("refs");
   }
-  if (tags_changed(db, repo_tags, commits, stored_pattern != pattern)) compute_first_tags(repo_tags, db, pattern);
+  if (tags_changed(db, repo_tags, commits, stored_pattern != pattern || shallow_changed))
+    compute_first_tags(repo_tags, db, pattern);
   phase("first tags");
   {
     Transaction tx(db);
@@ -700,6 +764,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
     meta.bind(1, "release_pattern").bind(2, pattern).run();
     meta.bind(1, "repository").bind(2, repo.git_dir()).run();
+    meta.bind(1, "shallow").bind(2, fmt::format("{}", fmt::join(git::shallow_commits(repo.get())->hex, "\n"))).run();
     tx.commit();
   }
   summary.total_commits = count_commits();

@@ -1,5 +1,6 @@
 #include "match/fixes.h"
 
+#include "git/shallow.h"
 #include "index/index.h"
 #include "index/query.h"
 #include "match/graph.h"
@@ -144,7 +145,7 @@ public:
     if (git_commit_tree(&theirs, commit.get()) != 0 || git_tree_lookup(&ours, repo_.get(), &onto.raw) != 0)
       throw Error("{}: {}", fix.hex(), git::last_error());
     git::TreePtr t1(theirs), t2(ours), t3;
-    if (git_commit_parentcount(commit.get()) > 0) {
+    if (!git::visible_parents(repo_.get(), commit.get()).empty()) {
       if (git_commit_parent(&parent, commit.get(), 0) != 0 || git_commit_tree(&base, parent) != 0)
         throw Error("{}: {}", fix.hex(), git::last_error());
       git_commit_free(parent);

@@ -26,7 +26,11 @@ bool prefix_claims_posted(std::string_view p) { return p == "FROMLIST" || p == "
 git::Oid merge_base_or_fail(const git::Repository& repo, const git::Oid& upstream, const git::Oid& branch,
                             const std::string& what) {
   auto base = repo.merge_base(upstream, branch);
-  if (!base) throw Error("{} has no common ancestor with the upstream; name the base with --base", what);
+  if (!base)
+    throw Error("{} has no common ancestor with the upstream{}; name the base with --base", what,
+                repo.shallow() ? " in this shallow clone (`git fetch --unshallow`, or --deepen N, fetches the history "
+                                 "that joins them)"
+                               : "");
   return *base;
 }
 
