@@ -336,6 +336,32 @@ TEST_F(StackTest, MailArchiveGivesPostedWithVersions) {
   EXPECT_GE(r.mails, 7u);  // v1, v2, d13, d15, cover letter + 2, reply
 }
 
+// git format-patch without --thread writes no Message-ID: such mails are
+// read and matched, named by file and offset, never shown as "<>".
+TEST_F(StackTest, MailsWithoutMessageIdAreReadAndNamedByPlace) {
+  std::string mbox = s->mail.str() + "/plain.mbox";
+  sh_ok(s->repo.dir(), "git format-patch -q --stdout -1 " + s->id["D12"] + " > " + test::quote(mbox));
+  ASSERT_EQ(sh(s->repo.dir(), "grep -ci '^Message-ID:' " + test::quote(mbox)).out, "0\n");
+  auto r = stack({mbox});
+  auto& d12 = entry(r, "D12");
+  EXPECT_EQ(d12.status, "posted");
+  ASSERT_TRUE(d12.posted);
+  EXPECT_TRUE(d12.posted->message_id.empty());
+  EXPECT_TRUE(d12.posted->source.starts_with(mbox + "@")) << d12.posted->source;
+  std::string text = report::stack_text(r, false);
+  EXPECT_EQ(text.find("<>"), std::string::npos) << text;
+  EXPECT_NE(text.find("posted in " + mbox + "@"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 mail(s) have no Message-ID (read all the same"), std::string::npos) << text;
+  EXPECT_EQ(text.find("could not be read"), std::string::npos) << text;
+  auto j = report::stack_json(r);
+  for (auto& p : j["patches"])
+    if (p["commit"] == s->id["D12"]) {
+      EXPECT_TRUE(p["posted"]["message_id"].is_null());
+      EXPECT_EQ(p["posted"]["source"], d12.posted->source);
+    }
+  EXPECT_EQ(report::stack_html(r, {}).find("&lt;&gt;"), std::string::npos);
+}
+
 TEST_F(StackTest, JsonFollowsTheContract) {
   auto j = report::stack_json(stack({s->mail.str() + "/archive.mbox"}));
   ASSERT_TRUE(j["patches"].is_array());

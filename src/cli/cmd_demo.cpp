@@ -53,7 +53,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
       "with five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
       "posted but not merged, vendor-only), the same branch rebased onto v6.9 and v6.10, a mail archive\n"
       "with the posted patch and a stable branch linux-6.8.y with a backport. It is kept afterwards, so\n"
-      "you can run beaver on it yourself.\n\n"
+      "you can run beaver on it yourself; the reports and configs it writes go to DIR-reports beside it.\n\n"
       "Examples:\n"
       "  beaver demo\n"
       "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3");
@@ -70,6 +70,11 @@ void setup_demo(CLI::App& app, Context& ctx) {
     bool color = use_color(stdout);
     demo::DemoRepo d = demo::build(dir);
     std::string exe = self_exe();
+    // What the demo writes goes beside the repository, never into its work tree.
+    std::string out = d.dir;
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    out += "-reports";
+    std::filesystem::create_directories(out);
     tprint(stdout, "{}\n", paint("beaver demo: a kernel-like repository in " + d.dir, "1", color));
     tprint(stdout, "  upstream {} (v6.8 -> v6.9 -> v6.10), vendor branch {} (5 patches on v6.8) rebased as {} and {},\n"
                "  stable branch {}, posted patches in linux-coco.mbox\n",
@@ -113,21 +118,21 @@ void setup_demo(CLI::App& app, Context& ctx) {
          {exe, "fixes", "--upstream", d.upstream, "--apply-check", d.stable}, d.dir, color,
          "beaver fixes --upstream main --apply-check linux-6.8.y");
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
-                                        "html", "-o", "stack.html", d.vendor}, d.dir, color,
-         "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o stack.html vendor/snp");
-    tprint(stdout, "wrote {}/stack.html\n", d.dir);
+                                        "html", "-o", out + "/stack.html", d.vendor}, d.dir, color,
+         "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o " + out + "/stack.html vendor/snp");
+    tprint(stdout, "wrote {}/stack.html\n", out);
     // beaver config on Debian's real kernel tree and configs (./dev installs them).
     const bool have612 = kconfig::source_installed("6.12") && std::filesystem::exists("/usr/src/linux-config-6.12");
     if (have612) {
       step("Configure an SNP guest kernel from Debian's 6.12 cloud config, through make olddefconfig",
            {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12:cloud-amd64", "--enable", "snp-guest", "-o",
-            "snp-guest.config"},
+            out + "/snp-guest.config"},
            d.dir, color);
       step("A TDX host from Debian's 6.12 config: what did not stick, and why",
            {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12", "--enable", "tdx-host"}, d.dir, color);
       step("... and with --fix: the changes it makes, and the proof they worked",
            {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12", "--enable", "tdx-host", "--fix", "-o",
-            "tdx-host.config", "--allow-partial"},
+            out + "/tdx-host.config", "--allow-partial"},
            d.dir, color);
     } else {
       tprint(stdout, "\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
@@ -141,13 +146,14 @@ void setup_demo(CLI::App& app, Context& ctx) {
       std::vector<std::string> args = {exe, "matrix"};
       args.insert(args.end(), kernels.begin(), kernels.end());
       step("Which CoCo features Debian's kernels support: code in the tree, and on in the config", args, d.dir, color);
-      args.insert(args.end(), {"--format", "html", "-o", "matrix.html"});
+      args.insert(args.end(), {"--format", "html", "-o", out + "/matrix.html"});
       step("The same matrix as HTML (hover a cell for the reason)", args, d.dir, color);
-      tprint(stdout, "wrote {}/matrix.html\n", d.dir);
+      tprint(stdout, "wrote {}/matrix.html\n", out);
     } else {
       tprint(stdout, "\n(beaver matrix step skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
     }
-    tprint(stdout, "\nThe repository stays in {}; try:\n  cd {}\n  {} log -n 3 --format json\n", d.dir, d.dir, exe);
+    tprint(stdout, "\nThe repository stays in {} (its work tree untouched; reports and configs in {}); try:\n  cd {}\n  {} log -n 3 --format json\n",
+           d.dir, out, d.dir, exe);
     if (sorted != g.out) ctx.exit_code = kExitFound;
   });
 }

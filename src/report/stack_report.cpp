@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace beaver::report {
 
 namespace {
@@ -79,11 +81,11 @@ json stack_json(const match::StackReport& r) {
     for (auto& u : e.upstream) p["upstream"].push_back(pairing_json(u));
     if (e.posted) {
       auto& m = *e.posted;
-      p["posted"] = {{"message_id", m.message_id}, {"version", m.version},   {"index", m.index},
+      p["posted"] = {{"message_id", or_null(m.message_id)}, {"version", m.version},   {"index", m.index},
                      {"total", m.total},           {"subject", m.subject},   {"date", or_null(m.date)},
                      {"from", m.from},             {"how", m.how},           {"source", m.source},
                      {"versions", m.versions},
-                     {"newest", {{"message_id", m.newest_message_id}, {"version", m.newest_version},
+                     {"newest", {{"message_id", or_null(m.newest_message_id)}, {"version", m.newest_version},
                                  {"date", or_null(m.newest_date)}}}};
     } else {
       p["posted"] = nullptr;
@@ -125,14 +127,23 @@ std::string stack_text(const match::StackReport& r, bool color) {
     }
     out += fmt::format("{}  {}  {}{}\n", paint(short_id(e.commit), "33", color), paint(status, sgr_of(e.status), color),
                        safe_text(e.subject), detail.empty() ? "" : "  " + paint("[" + detail + "]", "2", color));
-    if (e.posted && e.status == "posted") out += fmt::format("    posted as <{}>\n", safe_text(e.posted->message_id));
+    if (e.posted && e.status == "posted")
+      out += e.posted->message_id.empty()
+                 ? fmt::format("    posted in {} (a mail without a Message-ID)\n", safe_text(e.posted->source))
+                 : fmt::format("    posted as <{}>\n", safe_text(e.posted->message_id));
     for (auto& c : e.claimed)
       if (!c.holds) out += fmt::format("    {} {}\n", paint("false claim:", "31;1", color), safe_text(c.why));
     if (!e.error.empty()) out += fmt::format("    {} {}\n", paint("error:", "31", color), safe_text(e.error));
   }
   out += "\n" + summary_line(r) + "\n";
-  if (!r.mail_problems.empty())
-    out += fmt::format("{} mail(s) could not be read (see --format json for where and why)\n", r.mail_problems.size());
+  // Mails without a Message-ID are read and matched (named by file and
+  // offset); only the other problems may have cost a mail.
+  std::size_t no_id = static_cast<std::size_t>(std::count_if(r.mail_problems.begin(), r.mail_problems.end(),
+                                                             [](auto& p) { return p.what == "no Message-ID"; }));
+  if (no_id)
+    out += fmt::format("{} mail(s) have no Message-ID (read all the same, named by file and offset)\n", no_id);
+  if (r.mail_problems.size() > no_id)
+    out += fmt::format("{} problem(s) with mails (see --format json for where and why)\n", r.mail_problems.size() - no_id);
   return out;
 }
 
@@ -149,7 +160,7 @@ std::string stack_markdown(const match::StackReport& r, const Links& links) {
       sim = fmt::format("{:.2f}", e.upstream.front().similarity);
     }
     if (e.posted) {
-      std::string url = expand_url(links.mail_url, "message_id", e.posted->message_id);
+      std::string url = e.posted->message_id.empty() ? "" : expand_url(links.mail_url, "message_id", e.posted->message_id);
       posted = url.empty() ? markdown_escape(posted_text(*e.posted))
                            : fmt::format("[{}]({})", markdown_escape(posted_text(*e.posted)), url);
     }
@@ -186,8 +197,10 @@ std::string stack_html(const match::StackReport& r, const Links& links) {
       if (e.status == "upstream-modified") sim = similarity_bar(e.upstream.front().similarity);
     }
     if (e.posted) {
-      posted = link(expand_url(links.mail_url, "message_id", e.posted->message_id), html_escape(posted_text(*e.posted)));
-      posted += "<br><span class=\"muted mono\">" + html_escape(e.posted->message_id) + "</span>";
+      const std::string& id = e.posted->message_id;
+      posted = id.empty() ? html_escape(posted_text(*e.posted))
+                          : link(expand_url(links.mail_url, "message_id", id), html_escape(posted_text(*e.posted)));
+      posted += "<br><span class=\"muted mono\">" + html_escape(id.empty() ? e.posted->source + " (no Message-ID)" : id) + "</span>";
     }
     if (!e.claimed.empty()) {
       claims = "<ul class=\"claims\">";

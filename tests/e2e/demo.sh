@@ -17,15 +17,17 @@ grep -q "posted as <20240301-ext-report-v3-2@amd.example>" <<<"$out" || fail "po
 grep -q "5 -> 3 commits: 1 kept, 1 changed, 3 merged upstream, 0 dropped, 1 added" <<<"$out" || fail "first rebase"
 grep -q "3 -> 2 commits: 1 kept, 0 changed, 1 merged upstream, 1 dropped, 1 added" <<<"$out" || fail "second rebase"
 grep -q "^-+.if (WARN_ON_ONCE(size > 8))" <<<"$out" || fail "delta"
-grep -q "</html>" "$tmp/demo/stack.html" || fail "html report"
+grep -q "</html>" "$tmp/demo-reports/stack.html" || fail "html report"
+# Nothing generated is left in the repository's work tree.
+[ -z "$(git -C "$tmp/demo" status --porcelain --untracked-files=all)" ] || fail "the demo left files in its work tree: $(git -C "$tmp/demo" status --porcelain)"
 grep -q "fix .* virt: sev-guest: Return -EBUSY when throttled .*stable 6.8.x.*applies" <<<"$out" || fail "fixes"
 # beaver config on Debian's trees (installed by ./dev).
 if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]; then
   grep -q "4 requested: 4 ok, 0 blocked, 0 unknown, 0 promptless" <<<"$out" || fail "snp-guest config"
   grep -q 'INTEL_TDX_HOST (arch/x86/Kconfig:[0-9]*) cannot be set: its prompt needs `!KEXEC_CORE`' <<<"$out" || fail "tdx-host explanation"
   grep -q "CONFIG_KEXEC: y -> n" <<<"$out" || fail "tdx-host --fix change"
-  grep -q "^CONFIG_INTEL_TDX_HOST=y" "$tmp/demo/tdx-host.config" || fail "tdx-host.config"
-  grep -q "^CONFIG_SEV_GUEST=m" "$tmp/demo/snp-guest.config" || fail "snp-guest.config"
+  grep -q "^CONFIG_INTEL_TDX_HOST=y" "$tmp/demo-reports/tdx-host.config" || fail "tdx-host.config"
+  grep -q "^CONFIG_SEV_GUEST=m" "$tmp/demo-reports/snp-guest.config" || fail "snp-guest.config"
   set +e
   "$beaver" config --tree debian:6.12 --base debian:6.12 --enable tdx-host --format json > "$tmp/c.json"; rc=$?
   set -e
@@ -38,7 +40,7 @@ if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]
   set -e
   [ "$rc" = 2 ] || fail "config with a missing base gave exit $rc"
   grep -q "no-such.config: cannot read the base config (no such file)" "$tmp/err" || fail "missing base message"
-  "$beaver" config explain SEV_GUEST --want m --tree debian:6.12 --config "$tmp/demo/snp-guest.config" | grep -q "CONFIG_SEV_GUEST = m" \
+  "$beaver" config explain SEV_GUEST --want m --tree debian:6.12 --config "$tmp/demo-reports/snp-guest.config" | grep -q "CONFIG_SEV_GUEST = m" \
     || fail "config explain"
 fi
 # beaver matrix of Debian's 6.1 and 6.12 (trees with their configs).
@@ -49,7 +51,7 @@ if [ -e /usr/src/linux-source-6.1.tar.xz ] && [ -e /usr/src/linux-source-6.12.ta
   # SEV_GUEST needs VIRT_DRIVERS, which 6.1's cloud flavour turns off.
   grep -Eq '^  snp-guest-attestation +yes +off +yes +yes$' <<<"$out" || fail "matrix snp-guest-attestation row"
   grep -q "its prompt needs VIRT_DRIVERS (now n)" <<<"$out" || fail "matrix reason"
-  grep -q 'class="cell disabled"' "$tmp/demo/matrix.html" || fail "matrix.html"
+  grep -q 'class="cell disabled"' "$tmp/demo-reports/matrix.html" || fail "matrix.html"
 fi
 # The repository is kept and usable.
 cd "$tmp/demo"
