@@ -32,3 +32,18 @@ echo "cli: ok"
 [ "$("$beaver" log -n 2 --format json | grep -o '"commit": "[0-9a-f]*"' | cut -d'"' -f4 | tr '\n' ' ')" = \
   "$(git log -2 --format=%H | tr '\n' ' ')" ] || fail "log -n 2 order"
 echo "cli log: ok"
+# -o FILE: a regular file keeps its mode, a symlink's target is written, a device stays a device.
+echo old > report.txt && chmod 600 report.txt && ln -s report.txt link.txt
+"$beaver" matrix --list-features -o link.txt || fail "-o through a symlink"
+[ -L link.txt ] || fail "-o replaced the symlink"
+grep -q "snp-guest" report.txt || fail "-o did not write the symlink's target"
+[ "$(stat -c %a report.txt)" = 600 ] || fail "-o changed the mode of report.txt to $(stat -c %a report.txt)"
+"$beaver" matrix --list-features -o /dev/null || fail "-o /dev/null"
+[ -c /dev/null ] || fail "-o /dev/null replaced the device"
+[ -z "$(ls -A | grep -v -e '^f[123]$' -e report.txt -e link.txt -e '^.git$')" ] || fail "-o left files behind: $(ls -A)"
+set +e
+"$beaver" patch-id -j 40000 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "-j 40000: exit $rc"
+set -e
+"$beaver" patch-id --all | sort | cmp -s - <(git log -p --no-merges --all | git patch-id --stable | sort) || fail "patch-id --all"
+echo "cli -o: ok"
