@@ -28,10 +28,10 @@ std::string advice(int code) {
 
 }  // namespace
 
-Database Database::open(const std::string& path, bool create) {
+// Opens `name` (a path, or a file: URI) with `flags`; errors name `path`.
+Database Database::open_with(const std::string& path, const std::string& name, int flags) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db;
   db.db_.reset(raw, sqlite3_close_v2);
   db.path_ = path;
@@ -42,8 +42,11 @@ Database Database::open(const std::string& path, bool create) {
   return db;
 }
 
+Database Database::open(const std::string& path, bool create) {
+  return open_with(path, path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+}
+
 Database Database::open_read_only(const std::string& path, bool immutable) {
-  sqlite3* raw = nullptr;
   // A URI, so that `immutable` can be said: the file is read as it is, with
   // no -shm or -wal beside it (a read-only directory cannot hold them).
   std::string uri = "file:";
@@ -52,15 +55,7 @@ Database Database::open_read_only(const std::string& path, bool immutable) {
     else uri += char(c);
   }
   uri += immutable ? "?immutable=1" : "?mode=ro";
-  int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
-  Database db;
-  db.db_.reset(raw, sqlite3_close_v2);
-  db.path_ = path;
-  if (rc != SQLITE_OK)
-    throw Error("{}: cannot open the index: {}{}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc), advice(rc));
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 60000);
-  return db;
+  return open_with(path, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
 void Database::fail(std::string_view what) const {

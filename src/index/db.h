@@ -30,6 +30,7 @@ public:
   [[noreturn]] void fail(std::string_view what) const;
 
 private:
+  static Database open_with(const std::string& path, const std::string& name, int flags);
   std::shared_ptr<sqlite3> db_;
   std::string path_;
 };
