@@ -10,6 +10,8 @@ set -euo pipefail
 beaver=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 command -v chromedriver >/dev/null && command -v chromium >/dev/null || { echo "SKIP: no chromium/chromedriver (./dev installs them)"; exit 77; }
 command -v jq >/dev/null || { echo "SKIP: no jq"; exit 77; }
+# The page and its script are the same in a sanitizer build: the plain build runs this.
+if ldd "$beaver" 2>/dev/null | grep -q libasan; then echo "SKIP: sanitizer build"; exit 77; fi
 tmp=$(mktemp -d)
 driver_pid=
 cleanup() {
