@@ -798,11 +798,19 @@ TEST(MatrixHtml, ChromiumShowsEachCellInItsStatusColour) {
   ASSERT_EQ(img.width, 900u);
   // The cell backgrounds of report/html.cpp.
   const std::map<std::uint32_t, std::string> colour = {{0xdafbe1, "supported"}, {0xfff8c5, "disabled"}, {0xebedf0, "absent"}};
-  // The kernel column: the leftmost x with a cell colour; walk down just inside it.
+  // The kernel column: the leftmost x where a cell colour runs 20 pixels wide
+  // (a lone pixel of that colour is the anti-aliased edge of a badge); walk
+  // down just inside it.
+  auto cell_at = [&](unsigned x, unsigned y) {
+    if (!colour.count(img.at(x, y)) || x + 20 >= img.width) return false;
+    for (unsigned i = 1; i < 20; ++i)
+      if (img.at(x + i, y) != img.at(x, y)) return false;
+    return true;
+  };
   unsigned left = img.width;
   for (unsigned y = 0; y < img.height; ++y)
     for (unsigned x = 0; x < left; ++x)
-      if (colour.count(img.at(x, y))) left = x;
+      if (cell_at(x, y)) left = x;
   ASSERT_LT(left, img.width) << "no cell colour on the page";
   std::vector<std::string> seen, want;
   for (unsigned y = 0; y < img.height; ++y) {

@@ -44,10 +44,13 @@ void step(const std::string& title, const std::vector<std::string>& args, const 
 void setup_demo(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string dir;
+    bool history_only = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("demo", "Build a small kernel-like repository with a vendor branch and show beaver on it");
   cmd->add_option("--dir", o->dir, "Where to create the demo repository (default: a new directory under $TMPDIR)");
+  cmd->add_flag("--history-only", o->history_only,
+                "Only the git history: skip the config and matrix steps on Debian's kernel trees (the slow part)");
   cmd->footer(
       "The repository has an upstream (main: v6.8, v6.9-rc1, v6.9, v6.10), a vendor branch vendor/snp\n"
       "with five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
@@ -56,7 +59,8 @@ void setup_demo(CLI::App& app, Context& ctx) {
       "you can run beaver on it yourself; the reports and configs it writes go to DIR-reports beside it.\n\n"
       "Examples:\n"
       "  beaver demo\n"
-      "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3");
+      "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3\n"
+      "  beaver demo --history-only             the repository and its reports in seconds");
   cmd->callback([o, &ctx] {
     std::string dir = o->dir;
     if (dir.empty()) {
@@ -122,7 +126,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o " + out + "/stack.html vendor/snp");
     tprint(stdout, "wrote {}/stack.html\n", out);
     // beaver config on Debian's real kernel tree and configs (./dev installs them).
-    const bool have612 = kconfig::source_installed("6.12") && std::filesystem::exists("/usr/src/linux-config-6.12");
+    const bool have612 = !o->history_only && kconfig::source_installed("6.12") && std::filesystem::exists("/usr/src/linux-config-6.12");
     if (have612) {
       step("Configure an SNP guest kernel from Debian's 6.12 cloud config, through make olddefconfig",
            {exe, "config", "--tree", "debian:6.12", "--base", "debian:6.12:cloud-amd64", "--enable", "snp-guest", "-o",
@@ -135,22 +139,24 @@ void setup_demo(CLI::App& app, Context& ctx) {
             out + "/tdx-host.config", "--allow-partial"},
            d.dir, color);
     } else {
-      tprint(stdout, "\n(beaver config steps skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+      tprint(stdout, "\n(beaver config steps skipped: {})\n",
+             o->history_only ? "--history-only" : "apt-get install linux-source-6.12 linux-config-6.12");
     }
     // beaver matrix of Debian's kernels: trees (markers) with their configs (Kconfig model).
     std::vector<std::string> kernels;
     for (const char* v : {"6.1", "6.12"})
-      if (kconfig::source_installed(v) && std::filesystem::exists(std::string("/usr/src/linux-config-") + v))
+      if (!o->history_only && kconfig::source_installed(v) && std::filesystem::exists(std::string("/usr/src/linux-config-") + v))
         for (const char* flavour : {"amd64", "cloud-amd64"}) kernels.push_back(fmt::format("debian:{}:{}", v, flavour));
     if (!kernels.empty()) {
       std::vector<std::string> args = {exe, "matrix"};
       args.insert(args.end(), kernels.begin(), kernels.end());
       step("Which CoCo features Debian's kernels support: code in the tree, and on in the config", args, d.dir, color);
       args.insert(args.end(), {"--format", "html", "-o", out + "/matrix.html"});
-      step("The same matrix as HTML (hover a cell for the reason)", args, d.dir, color);
+      step("The same matrix as HTML (a cell that is not yes links to its reason)", args, d.dir, color);
       tprint(stdout, "wrote {}/matrix.html\n", out);
     } else {
-      tprint(stdout, "\n(beaver matrix step skipped: apt-get install linux-source-6.12 linux-config-6.12)\n");
+      tprint(stdout, "\n(beaver matrix step skipped: {})\n",
+             o->history_only ? "--history-only" : "apt-get install linux-source-6.12 linux-config-6.12");
     }
     tprint(stdout, "\nThe repository stays in {} (its work tree untouched; reports and configs in {}); try:\n  cd {}\n  {} log -n 3 --format json\n",
            d.dir, out, d.dir, exe);

@@ -6,7 +6,61 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <clocale>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+// Levenshtein distance, for "did you mean".
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The first argument that is not an option: the command the user asked for.
+int command_index(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return -1;
+    if (a == "--color") {  // the one global option that takes a separate value
+      ++i;
+      continue;
+    }
+    if (!a.starts_with("-")) return i;
+  }
+  return -1;
+}
+
+// --color=WHEN, before or after the command (git takes it after).
+void add_color_option(CLI::App& app) {
+  app.add_option_function<std::string>(
+         "--color",
+         [](const std::string& when) {
+           beaver::set_color_mode(when == "always" ? beaver::ColorMode::Always
+                                  : when == "never" ? beaver::ColorMode::Never
+                                                    : beaver::ColorMode::Auto);
+         },
+         "Colour: auto (a terminal, unless NO_COLOR is set), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->option_text("WHEN")
+      ->trigger_on_parse();
+  for (CLI::App* sub : app.get_subcommands({})) add_color_option(*sub);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "C");
@@ -18,6 +72,7 @@ int main(int argc, char** argv) {
       "beaver"};
   app.set_version_flag("--version", std::string("beaver ") + BEAVER_VERSION);
   app.require_subcommand(1);
+
   app.footer(
       "Examples:\n"
       "  beaver index --repo linux                 index every branch and tag of ./linux\n"
@@ -34,6 +89,34 @@ int main(int argc, char** argv) {
       "\nRun 'beaver COMMAND --help' for the options and examples of a command.");
   beaver::cli::Context ctx;
   for (const auto& c : beaver::cli::kCommands) c.setup(app, ctx);
+  add_color_option(app);
+  // `beaver help [COMMAND...]` is `beaver [COMMAND...] --help`; an unknown
+  // command is named with the nearest one, as git does.
+  std::vector<std::string> args(argv, argv + argc);
+  int at = command_index(argc, argv);
+  if (at > 0 && args[at] == "help") {
+    args.erase(args.begin() + at);
+    args.push_back("--help");
+  } else if (at > 0 && std::none_of(std::begin(beaver::cli::kCommands), std::end(beaver::cli::kCommands),
+                                    [&](const auto& c) { return args[at] == c.name; })) {
+    std::string best;
+    std::size_t best_d = 3;  // more than two edits away is no suggestion, unless it is a prefix
+    for (const auto& c : beaver::cli::kCommands) {
+      std::size_t d = distance(args[at], c.name);
+      if (args[at].size() >= 2 && std::string_view(c.name).starts_with(args[at])) d = std::min<std::size_t>(d, 1);
+      if (d < best_d) {
+        best_d = d;
+        best = c.name;
+      }
+    }
+    beaver::tprint(stderr, "beaver: '{}' is not a beaver command.{} See 'beaver --help'.\n", args[at],
+                   best.empty() ? "" : " Did you mean '" + best + "'?");
+    return beaver::kExitInput;
+  }
+  std::vector<char*> ptrs;
+  for (auto& a : args) ptrs.push_back(a.data());
+  argc = int(ptrs.size());
+  argv = ptrs.data();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

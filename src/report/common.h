@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace beaver::report {
 
@@ -22,5 +23,22 @@ std::size_t count_of(const std::map<std::string, std::size_t>& summary, const ch
 std::string markdown_commit(const Links& links, const std::string& hex);
 // A commit as HTML: <code>1a2b3c4d5e6f</code>, linked when --commit-url is given.
 std::string html_commit(const Links& links, const std::string& hex);
+
+// Markdown for merge-request comments: GitHub refuses a comment over 65,536
+// characters. A report is its head (a summary), then tables: the ones people
+// must read open, the rest folded in <details>. When the whole is too long,
+// rows are left out from the last table backwards, each cut table saying how
+// many rows it lost, so that the result always fits.
+constexpr std::size_t kMarkdownLimit = 65536;
+struct MarkdownTable {
+  std::string title;   // "Unposted and modified (12)": a heading, or the <summary> of a folded table
+  std::string header;  // "| a | b |\n|---|---|\n"
+  std::vector<std::string> rows;  // each ends with "\n"
+  bool folded = false;
+};
+std::string fit_markdown(const std::string& head, const std::vector<MarkdownTable>& tables, const std::string& tail = "",
+                         std::size_t limit = kMarkdownLimit);
+// A summary table: | STATUS | COUNT | for each (label, count) with a count.
+std::string markdown_summary(const std::vector<std::pair<std::string, std::size_t>>& counts);
 
 }  // namespace beaver::report

@@ -134,29 +134,31 @@ std::string config_markdown(const kconfig::ConfigureReport& r) {
 }
 
 std::string config_html(const kconfig::ConfigureReport& r) {
-  std::string body = "<table><thead><tr><th>status</th><th>symbol</th><th>requested</th><th>actual</th><th>profile</th>"
+  std::string body = "<table class=\"sortable\"><thead><tr><th>status</th><th>symbol</th><th>requested</th><th>actual</th><th>profile</th>"
                      "<th>why</th></tr></thead><tbody>\n";
   for (const kconfig::RequestResult& x : r.results)
-    body += fmt::format("<tr><td>{}</td><td><code>CONFIG_{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+    body += row_open(anchor_id("CONFIG_", x.request.symbol), x.status) +
+            fmt::format("<td>{}</td><td><code>CONFIG_{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                         badge(x.status, status_class(x.status)), html_escape(x.request.symbol), html_escape(x.requested),
                         html_escape(value_text(x.actual)), html_escape(x.request.profile),
                         x.status == "ok" ? "" : html_escape(x.why.text()));
   body += "</tbody></table>\n";
   if (!r.changes.empty()) {
-    body += "<h2>Changed by --fix</h2><table><thead><tr><th>symbol</th><th>from</th><th>to</th><th>for</th><th>reason</th>"
+    body += "<h2>Changed by --fix</h2><table class=\"sortable\"><thead><tr><th>symbol</th><th>from</th><th>to</th><th>for</th><th>reason</th>"
             "</tr></thead><tbody>\n";
     for (const kconfig::ConfigChange& c : r.changes)
-      body += fmt::format("<tr><td><code>CONFIG_{}</code></td><td>{}</td><td>{}</td><td><code>CONFIG_{}</code></td><td>{}</td></tr>\n",
+      body += row_open(anchor_id("fix-", c.symbol), "changed") +
+              fmt::format("<td><code>CONFIG_{}</code></td><td>{}</td><td>{}</td><td><code>CONFIG_{}</code></td><td>{}</td></tr>\n",
                           html_escape(c.symbol), html_escape(c.from), html_escape(c.to), html_escape(c.for_request),
                           html_escape(c.reason));
     body += "</tbody></table>\n";
   }
   for (const std::string& w : r.warnings) body += "<p class=\"warn\">" + html_escape(w) + "</p>\n";
-  std::vector<Card> cards = {{"ok", r.count("ok"), "upstream"},
-                             {"blocked", r.count("blocked"), "unposted"},
-                             {"unknown", r.count("unknown"), "neutral"},
-                             {"promptless", r.count("promptless"), "warn"}};
-  if (!r.changes.empty()) cards.push_back({"changed by --fix", r.changes.size(), "modified"});
+  std::vector<Card> cards = {{"ok", r.count("ok"), "upstream", "ok"},
+                             {"blocked", r.count("blocked"), "unposted", "blocked"},
+                             {"unknown", r.count("unknown"), "neutral", "unknown"},
+                             {"promptless", r.count("promptless"), "warn", "promptless"}};
+  if (!r.changes.empty()) cards.push_back({"changed by --fix", r.changes.size(), "modified", "changed"});
   return html_page("beaver config: " + r.base,
                    fmt::format("{}{} · {} · {}", r.tree, r.kernel_version.empty() ? "" : " (Linux " + r.kernel_version + ")",
                                r.arch, r.engine),

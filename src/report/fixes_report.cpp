@@ -121,48 +121,51 @@ std::string fixes_text(const match::FixesReport& r, bool color) {
 
 std::string fixes_markdown(const match::FixesReport& r, const Links& links) {
   auto cell = [&](const std::string& hex) { return markdown_commit(links, hex); };
-  std::string out = fmt::format("**{}** against **{}**: {}\n\n", markdown_escape(r.branch_rev),
-                                markdown_escape(r.upstream_rev), summary_line(r));
-  out += "| fix | subject | fixes | in branch as | depth | release | stable | applies |\n|---|---|---|---|---|---|---|---|\n";
+  std::string head = fmt::format("**{}** against **{}**: {}\n\n", markdown_escape(r.branch_rev),
+                                 markdown_escape(r.upstream_rev), summary_line(r));
+  MarkdownTable missing{fmt::format("Missing fixes ({})", r.missing.size()),
+                        "| fix | subject | fixes | in branch as | depth | release | stable | applies |\n"
+                        "|---|---|---|---|---|---|---|---|\n",
+                        {},
+                        false};
   for (auto& m : r.missing) {
     std::string fixes, as;
     for (auto& f : m.fixes) fixes += (fixes.empty() ? "" : "<br>") + cell(f);
     for (auto& a : m.fixed_in_branch_as) as += (as.empty() ? "" : "<br>") + cell(a);
-    out += fmt::format("| {} | {}{} | {} | {} | {} | {} | {} | {} |\n", cell(m.commit), m.revert ? "**revert** " : "",
-                       markdown_escape(m.subject), fixes, as, m.depth, m.release.empty() ? m.tag : m.release,
-                       markdown_escape(stable_text(m)), markdown_escape(applies_text(m)));
+    missing.rows.push_back(fmt::format("| {} | {}{} | {} | {} | {} | {} | {} | {} |\n", cell(m.commit),
+                                       m.revert ? "**revert** " : "", markdown_escape(m.subject), fixes, as, m.depth,
+                                       m.release.empty() ? m.tag : m.release, markdown_escape(stable_text(m)),
+                                       markdown_escape(applies_text(m))));
   }
-  if (!r.waived.empty()) {
-    out += "\nWaived:\n\n";
-    for (auto& m : r.waived)
-      out += fmt::format("- {} {} — {}\n", cell(m.commit), markdown_escape(m.subject), markdown_escape(m.waiver->reason));
-  }
-  if (!r.unresolved.empty()) {
-    out += "\nUnresolved references:\n\n";
-    for (auto& u : r.unresolved)
-      out += fmt::format("- {} {}: {} `{}` — {}\n", cell(u.commit), markdown_escape(u.subject), u.kind,
-                         markdown_escape(u.target), markdown_escape(u.why));
-  }
-  return out;
+  MarkdownTable waived{fmt::format("Waived ({})", r.waived.size()), "| fix | subject | reason |\n|---|---|---|\n", {}, true};
+  for (auto& m : r.waived)
+    waived.rows.push_back(fmt::format("| {} | {} | {} |\n", cell(m.commit), markdown_escape(m.subject),
+                                      markdown_escape(m.waiver->reason)));
+  MarkdownTable unresolved{fmt::format("Unresolved references ({})", r.unresolved.size()),
+                           "| commit | subject | reference | why |\n|---|---|---|---|\n", {}, true};
+  for (auto& u : r.unresolved)
+    unresolved.rows.push_back(fmt::format("| {} | {} | {} `{}` | {} |\n", cell(u.commit), markdown_escape(u.subject), u.kind,
+                                          markdown_escape(u.target), markdown_escape(u.why)));
+  return fit_markdown(head, {missing, unresolved, waived});
 }
 
 std::string fixes_html(const match::FixesReport& r, const Links& links) {
   auto n = [&](const char* k) { return count_of(r.summary, k); };
-  std::vector<Card> cards = {{"missing fixes", n("missing"), "unposted"},
-                             {"reverts", n("reverts"), "posted"},
-                             {"waived", n("waived"), "upstream"},
-                             {"unresolved references", n("unresolved"), "warn"},
-                             {"stale waivers", n("stale_waivers"), "neutral"},
-                             {"backports carried", r.carried_backports, "modified"}};
+  std::vector<Card> cards = {{"missing fixes", n("missing"), "unposted", "missing"},
+                             {"reverts", n("reverts"), "posted", "revert"},
+                             {"waived", n("waived"), "upstream", "waived"},
+                             {"unresolved references", n("unresolved"), "warn", "unresolved"},
+                             {"stale waivers", n("stale_waivers"), "neutral", ""},
+                             {"backports carried", r.carried_backports, "modified", ""}};
   auto commit_link = [&](const std::string& hex) { return html_commit(links, hex); };
   std::string body =
-      "<table>\n<thead><tr><th>fix</th><th>subject</th><th>fixes</th><th>in branch as</th><th>depth</th>"
+      "<table>\n<thead><tr><th></th><th>fix</th><th>subject</th><th>fixes</th><th>in branch as</th><th>depth</th>"
       "<th>release</th><th>stable</th><th>applies</th></tr></thead>\n<tbody>\n";
   std::string group;
   for (auto& m : r.missing) {
     if (m.group != group) {
       group = m.group;
-      body += fmt::format("<tr><th colspan=\"8\">{} {}{}</th></tr>\n", commit_link(m.group), html_escape(m.group_subject),
+      body += fmt::format("<tr class=\"grp\"><th colspan=\"9\">{} {}{}</th></tr>\n", commit_link(m.group), html_escape(m.group_subject),
                           m.group_release.empty() ? "" : " <span class=\"muted\">(" + html_escape(m.group_release) + ")</span>");
     }
     std::string fixes, as;
@@ -171,28 +174,36 @@ std::string fixes_html(const match::FixesReport& r, const Links& links) {
     std::string applies = !m.applies ? "" : *m.applies ? badge("applies", "upstream") : badge("conflicts", "unposted") +
                                                              "<br><span class=\"muted mono\">" +
                                                              html_escape(fmt::format("{}", fmt::join(m.conflicts, " "))) + "</span>";
-    body += fmt::format("<tr><td>{}</td><td class=\"subject\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+    std::string anchor = anchor_id("c-", short_id(m.commit));
+    body += row_open(anchor, m.revert ? "missing revert" : "missing", m.author);
+    body += fmt::format("<td>{}</td><td>{}</td><td class=\"subject\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
                         "<td>{}</td></tr>\n",
-                        commit_link(m.commit), m.revert ? badge("revert", "posted") + " " : "", html_escape(m.subject),
+                        anchor_link(anchor, "#"), commit_link(m.commit), m.revert ? badge("revert", "posted") + " " : "", html_escape(m.subject),
                         fixes, as, m.depth, html_escape(m.release.empty() ? m.tag : m.release),
                         html_escape(stable_text(m)), applies);
   }
-  body += "</tbody>\n</table>\n";
+  body = section("Missing fixes", r.missing.size(), body + "</tbody>\n</table>\n");
   if (!r.waived.empty()) {
-    body += "<h2>Waived</h2>\n<table><thead><tr><th>fix</th><th>subject</th><th>reason</th><th>by</th></tr></thead><tbody>\n";
+    std::string rows;
     for (auto& m : r.waived)
-      body += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", commit_link(m.commit),
+      rows += row_open(anchor_id("w-", short_id(m.commit)), "waived", m.author) +
+              fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", commit_link(m.commit),
                           html_escape(m.subject), html_escape(m.waiver->reason),
                           html_escape(m.waiver->author + (m.waiver->date.empty() ? "" : " " + m.waiver->date)));
-    body += "</tbody></table>\n";
+    body += section("Waived", r.waived.size(),
+                    "<table class=\"sortable\"><thead><tr><th>fix</th><th>subject</th><th>reason</th><th>by</th></tr></thead>"
+                    "<tbody>\n" + rows + "</tbody></table>\n");
   }
   if (!r.unresolved.empty()) {
-    body += "<h2>Unresolved references</h2>\n<table><thead><tr><th>commit</th><th>subject</th><th>reference</th><th>why</th></tr></thead><tbody>\n";
+    std::string rows;
     for (auto& u : r.unresolved)
-      body += fmt::format("<tr><td>{}</td><td>{}</td><td>{} <code>{}</code> {}</td><td>{}</td></tr>\n", commit_link(u.commit),
+      rows += row_open(anchor_id("u-", short_id(u.commit) + "-" + u.target), "unresolved") +
+              fmt::format("<td>{}</td><td>{}</td><td>{} <code>{}</code> {}</td><td>{}</td></tr>\n", commit_link(u.commit),
                           html_escape(u.subject), html_escape(u.kind), html_escape(u.target),
                           html_escape(u.quoted_subject.empty() ? "" : "(\"" + u.quoted_subject + "\")"), html_escape(u.why));
-    body += "</tbody></table>\n";
+    body += section("Unresolved references", r.unresolved.size(),
+                    "<table class=\"sortable\"><thead><tr><th>commit</th><th>subject</th><th>reference</th><th>why</th></tr>"
+                    "</thead><tbody>\n" + rows + "</tbody></table>\n");
   }
   std::string subtitle = fmt::format("{} against {}{} — {:.2f} s", r.branch_rev, r.upstream_rev,
                                      r.since_rev.empty() ? "" : " since " + r.since_rev, r.seconds);

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 
 namespace beaver::report {
 
@@ -192,27 +194,126 @@ std::string matrix_markdown(const Matrix& m) {
   return out;
 }
 
+namespace {
+
+// A column heading people can read: "Debian 6.12 cloud" rather than
+// "linux-config-6.12:cloud-amd64" or "config-6.12.38+deb13-cloud-amd64"; the
+// full name stays in the tooltip and the legend. Names that would collide keep
+// their full form.
+std::string distro_of(const Column& c) {
+  std::string all = c.name + " " + c.spec + " " + c.version;
+  if (c.spec.starts_with("debian:") || all.find("+deb") != std::string::npos || c.name.starts_with("linux-config-") ||
+      c.name.starts_with("linux-image-") || c.name.ends_with("-amd64") || c.name.ends_with("-arm64"))
+    return "Debian";  // Debian's flavours end with their architecture (config-6.1.0-27-cloud-amd64)
+  if (all.find("ubuntu") != std::string::npos || all.find("-generic") != std::string::npos) return "Ubuntu";
+  if (all.find(".fc") != std::string::npos) return "Fedora";
+  if (all.find(".el") != std::string::npos) return "RHEL";
+  return "";
+}
+
+std::string flavour_of(const Column& c) {
+  // The words after the version: "cloud-amd64" -> "cloud"; architectures and ABI numbers dropped.
+  std::string tail = c.name.substr(c.name.rfind(':') == std::string::npos ? 0 : c.name.rfind(':') + 1);
+  std::string out;
+  std::size_t i = 0;
+  while (i <= tail.size()) {
+    std::size_t j = tail.find_first_of("-_.+", i);
+    if (j == std::string::npos) j = tail.size();
+    std::string w = tail.substr(i, j - i);
+    static const char* const kSkip[] = {"amd64", "arm64", "x86_64", "x86", "i386", "686", "pae", "armmp", "lpae", "ppc64el",
+                                        "s390x", "riscv64", "config", "linux", "image", "unsigned", "deb", "deb12", "deb13"};
+    bool skip = w.empty() || std::isdigit(static_cast<unsigned char>(w[0])) || w.starts_with("deb1") ||
+                std::find(std::begin(kSkip), std::end(kSkip), w) != std::end(kSkip);
+    if (!skip) out += (out.empty() ? "" : "-") + w;
+    i = j + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> short_names(const Matrix& m) {
+  std::vector<std::string> out;
+  for (const Column& c : m.kernels) {
+    std::string distro = c.kind == "git" || c.kind == "tree" ? "" : distro_of(c);
+    std::string name = c.name;
+    if (!distro.empty()) {
+      std::string v = c.version;
+      std::size_t dot = v.find('.');
+      if (dot != std::string::npos) v = v.substr(0, v.find_first_not_of("0123456789", dot + 1));
+      std::string flavour = flavour_of(c);
+      name = distro + (v.empty() ? "" : " " + v) + (flavour.empty() ? "" : " " + flavour);
+    }
+    if (name.size() > 24) name = name.substr(0, 23) + "…";
+    out.push_back(name);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    bool clash = false;
+    for (std::size_t j = 0; j < out.size(); ++j) clash |= i != j && out[i] == out[j];
+    if (clash) {
+      for (std::size_t j = i + 1; j < out.size(); ++j)
+        if (out[j] == out[i]) out[j] = m.kernels[j].name;
+      out[i] = m.kernels[i].name;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string matrix_html(const Matrix& m) {
+  std::vector<std::string> names = short_names(m);
+  // Why not, as in the text face: per feature, the kernels with the same answer together.
+  struct Why {
+    std::size_t feature;
+    const Cell* cell;
+    std::vector<std::size_t> kernels;
+  };
+  std::vector<Why> whys;
+  std::vector<std::vector<std::size_t>> why_of(m.kernels.size(), std::vector<std::size_t>(m.features.size(), 0));
+  for (std::size_t i = 0; i < m.features.size(); ++i)
+    for (std::size_t k = 0; k < m.kernels.size(); ++k) {
+      const Cell& x = m.kernels[k].cells[i];
+      if (x.status == Status::Supported) continue;
+      auto same = std::find_if(whys.begin(), whys.end(), [&](const Why& w) {
+        return w.feature == i && w.cell->status == x.status && w.cell->reason == x.reason;
+      });
+      if (same == whys.end()) same = whys.insert(whys.end(), Why{i, &x, {}});
+      same->kernels.push_back(k);
+      why_of[k][i] = std::size_t(same - whys.begin());
+    }
+  auto why_anchor = [&](std::size_t w) { return anchor_id("why-", m.features[whys[w].feature]->id + "-" + std::to_string(w)); };
+
   std::string body = "<p class=\"legend\"><span><span class=\"badge upstream\">yes</span> supported</span>"
                      "<span><span class=\"badge warn\">off</span> code present but not enabled</span>"
                      "<span><span class=\"badge neutral\">no</span> absent</span>"
-                     "<span class=\"muted\">Hover a cell for the reason.</span></p>\n";
-  body += "<table class=\"matrix\"><thead><tr><th>feature</th>";
-  for (const Column& c : m.kernels)
-    body += fmt::format("<th class=\"k\" title=\"{}\">{}<div class=\"muted\">{}</div></th>", html_escape(c.spec), html_escape(c.name),
-                        html_escape(kernel_subtitle(c) + (c.kind.empty() ? "" : " · " + c.kind)));
+                     "<span class=\"muted\">A cell that is not yes links to why, below.</span></p>\n";
+  body += "<section class=\"rows\"><table class=\"matrix\"><thead><tr><th>feature</th>";
+  for (std::size_t k = 0; k < m.kernels.size(); ++k) {
+    const Column& c = m.kernels[k];
+    body += fmt::format("<th class=\"k\" title=\"{}\">{}<div class=\"muted\">{}</div></th>", html_escape(c.name + " — " + c.spec),
+                        html_escape(names[k]), html_escape(kernel_subtitle(c) + (c.kind.empty() ? "" : " · " + c.kind)));
+  }
   body += "</tr></thead><tbody>\n";
   for_rows(
       m,
       [&](const std::string& tech) {
-        body += fmt::format("<tr class=\"group\"><th colspan=\"{}\">{}</th></tr>\n", m.kernels.size() + 1, html_escape(tech));
+        body += fmt::format("<tr class=\"group grp\"><th colspan=\"{}\">{}</th></tr>\n", m.kernels.size() + 1, html_escape(tech));
       },
       [&](std::size_t i) {
         const kconfig::Feature* f = m.features[i];
-        body += fmt::format("<tr><td><code>{}</code> <span class=\"muted\">{} · since {}</span><div>{}</div></td>", html_escape(f->id),
-                            html_escape(f->role), html_escape(f->since), html_escape(f->title));
-        for (const Column& c : m.kernels) {
-          const Cell& x = c.cells[i];
+        std::string statuses;
+        for (Status s : {Status::Supported, Status::Disabled, Status::Absent})
+          for (const Column& c : m.kernels)
+            if (c.cells[i].status == s) {
+              statuses += std::string(statuses.empty() ? "" : " ") + matrix::status_name(s);
+              break;
+            }
+        std::string anchor = anchor_id("f-", f->id);
+        body += row_open(anchor, statuses, f->technology + " " + f->role);
+        body += fmt::format("<td>{} <code>{}</code> <span class=\"muted\">{} · since {}</span><div>{}</div></td>",
+                            anchor_link(anchor, "#"), html_escape(f->id), html_escape(f->role), html_escape(f->since),
+                            html_escape(f->title));
+        for (std::size_t k = 0; k < m.kernels.size(); ++k) {
+          const Cell& x = m.kernels[k].cells[i];
           // Every cell has a second line, so that rows are as high as each other.
           std::string missing = fmt::format("<small>{}</small>", html_escape(x.evidence));
           if (x.status != Status::Supported && !x.missing.empty()) {
@@ -222,22 +323,50 @@ std::string matrix_html(const Matrix& m) {
           } else if (x.evidence == "arch" || x.evidence == "version") {
             missing = fmt::format("<small>{}</small>", x.evidence == "arch" ? "other arch" : "by version");
           }
-          body += fmt::format("<td class=\"cell {}\" title=\"{}\">{}{}</td>", matrix::status_name(x.status), html_escape(x.reason),
-                              word(x.status), missing);
+          std::string inner = word(x.status) + missing;
+          if (x.status != Status::Supported) inner = fmt::format("<a href=\"#{}\">{}</a>", why_anchor(why_of[k][i]), inner);
+          body += fmt::format("<td class=\"cell {}\" title=\"{}\">{}</td>", matrix::status_name(x.status), html_escape(x.reason),
+                              inner);
         }
         body += "</tr>\n";
       });
-  body += "</tbody></table>\n";
+  body += "</tbody></table></section>\n";
+
+  body += "<h2>Kernels</h2>\n<dl class=\"kernels\">\n";
+  for (std::size_t k = 0; k < m.kernels.size(); ++k) {
+    const Column& c = m.kernels[k];
+    body += fmt::format("<dt>{}</dt><dd>{}{}{}{}</dd>\n", html_escape(names[k]), html_escape(c.name),
+                        c.spec != c.name ? " · <code>" + html_escape(c.spec) + "</code>" : "",
+                        c.config.empty() || c.config == c.spec ? "" : " · config " + html_escape(c.config),
+                        html_escape(" · " + kernel_subtitle(c) + (c.arch.empty() ? "" : " · " + c.arch)));
+  }
+  body += "</dl>\n";
+
+  if (!whys.empty()) {
+    std::string rows;
+    for (std::size_t w = 0; w < whys.size(); ++w) {
+      std::vector<std::string> who;
+      for (std::size_t k : whys[w].kernels) who.push_back(html_escape(names[k]));
+      const kconfig::Feature* f = m.features[whys[w].feature];
+      rows += row_open(why_anchor(w), matrix::status_name(whys[w].cell->status), f->technology + " " + f->role);
+      rows += fmt::format("<td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(f->id),
+                          badge(word(whys[w].cell->status), whys[w].cell->status == Status::Disabled ? "warn" : "neutral"),
+                          fmt::join(who, ", "), html_escape(whys[w].cell->reason));
+    }
+    body += section("Why not", whys.size(),
+                    "<table class=\"sortable\"><thead><tr><th>feature</th><th>answer</th><th>kernels</th><th>why</th></tr>"
+                    "</thead><tbody>\n" + rows + "</tbody></table>\n");
+  }
   std::string warnings;
-  for (const Column& c : m.kernels)
-    for (const std::string& w : c.warnings)
-      warnings += fmt::format("<li><b>{}</b>: {}</li>\n", html_escape(c.name), html_escape(w));
+  for (std::size_t k = 0; k < m.kernels.size(); ++k)
+    for (const std::string& w : m.kernels[k].warnings)
+      warnings += fmt::format("<li><b>{}</b>: {}</li>\n", html_escape(names[k]), html_escape(w));
   if (!warnings.empty()) body += "<h2>Warnings</h2>\n<ul>\n" + warnings + "</ul>\n";
-  std::vector<Card> cards = {{"kernels", m.kernels.size(), "neutral"},
-                             {"features", m.features.size(), "neutral"},
-                             {"supported", m.count(Status::Supported), "upstream"},
-                             {"not enabled", m.count(Status::Disabled), "warn"},
-                             {"absent", m.count(Status::Absent), "neutral"}};
+  std::vector<Card> cards = {{"kernels", m.kernels.size(), "neutral", ""},
+                             {"features", m.features.size(), "neutral", ""},
+                             {"supported", m.count(Status::Supported), "upstream", "supported"},
+                             {"not enabled", m.count(Status::Disabled), "warn", "disabled"},
+                             {"absent", m.count(Status::Absent), "neutral", "absent"}};
   return html_page("beaver matrix", "Which confidential-computing features each kernel supports", cards, body);
 }
 

@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace beaver::report {
 
 namespace {
@@ -102,44 +105,89 @@ std::string rebase_text(const match::RebaseReport& r, bool color) {
 }
 
 std::string rebase_markdown(const match::RebaseReport& r, const Links& links) {
-  std::string out = fmt::format("**{}** → **{}** on **{}**: {}\n\n", markdown_escape(r.old_rev),
-                                markdown_escape(r.new_rev), markdown_escape(r.upstream_rev), summary_line(r));
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
+  std::string head = fmt::format("**{}** → **{}** on **{}**: {}\n\n", markdown_escape(r.old_rev), markdown_escape(r.new_rev),
+                                 markdown_escape(r.upstream_rev), summary_line(r));
+  head += markdown_summary({{"added", n("added")},
+                            {"dropped", n("dropped")},
+                            {"changed", n("changed")},
+                            {"kept", n("kept")},
+                            {"merged upstream", n("merged-upstream")}});
   auto cell = [&](const std::string& hex) { return hex.empty() ? std::string() : markdown_commit(links, hex); };
-  out += "| status | old | new | subject | detail |\n|---|---|---|---|---|\n";
-  for (auto& e : r.entries) {
-    std::string d = markdown_escape(detail(e));
-    if (e.status == "merged-upstream") d = "as " + cell(e.upstream.front().commit) + (release_of(e).empty() ? "" : " in " + release_of(e));
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", e.status, cell(e.old_commit), cell(e.new_commit),
-                       markdown_escape(e.subject), d);
-  }
-  return out;
+  const std::string header = "| status | old | new | subject | detail |\n|---|---|---|---|---|\n";
+  // What entered, left or changed open; what was kept or merged upstream folded.
+  MarkdownTable attention{"", header, {}, false}, rest{"", header, {}, true};
+  for (const char* status : {"added", "dropped", "changed", "kept", "merged-upstream", ""})
+    for (auto& e : r.entries) {
+      bool known = e.status == "added" || e.status == "dropped" || e.status == "changed" || e.status == "kept" ||
+                   e.status == "merged-upstream";
+      if (*status ? e.status != status : known) continue;
+      std::string d = markdown_escape(detail(e));
+      if (e.status == "merged-upstream")
+        d = "as " + cell(e.upstream.front().commit) + (release_of(e).empty() ? "" : " in " + release_of(e));
+      bool interesting = e.status != "kept" && e.status != "merged-upstream";
+      (interesting ? attention : rest)
+          .rows.push_back(fmt::format("| {} | {} | {} | {} | {} |\n", e.status, cell(e.old_commit), cell(e.new_commit),
+                                      markdown_escape(e.subject), d));
+    }
+  attention.title = fmt::format("Added, dropped and changed ({})", attention.rows.size());
+  rest.title = fmt::format("Kept and merged upstream ({})", rest.rows.size());
+  return fit_markdown(head, {attention, rest});
 }
 
 std::string rebase_html(const match::RebaseReport& r, const Links& links) {
   auto n = [&](const char* k) { return count_of(r.summary, k); };
-  std::vector<Card> cards = {{"old commits", n("old"), "neutral"},      {"new commits", n("new"), "neutral"},
-                             {"kept", n("kept"), "upstream"},           {"changed", n("changed"), "modified"},
-                             {"merged upstream", n("merged-upstream"), "posted"},
-                             {"dropped", n("dropped"), "unposted"},     {"added", n("added"), "warn"}};
+  std::vector<Card> cards = {{"old commits", n("old"), "neutral", ""},
+                             {"new commits", n("new"), "neutral", ""},
+                             {"kept", n("kept"), "upstream", "kept"},
+                             {"changed", n("changed"), "modified", "changed"},
+                             {"merged upstream", n("merged-upstream"), "posted", "merged-upstream"},
+                             {"dropped", n("dropped"), "unposted", "dropped"},
+                             {"added", n("added"), "warn", "added"}};
   auto commit_link = [&](const std::string& hex) {
     return hex.empty() ? std::string("<span class=\"muted\">—</span>") : html_commit(links, hex);
   };
-  std::string body =
-      "<table>\n<thead><tr><th>old</th><th>new</th><th>status</th><th>subject</th><th>similarity</th><th>detail</th>"
-      "</tr></thead>\n<tbody>\n";
-  for (auto& e : r.entries) {
-    std::string d = html_escape(detail(e));
-    if (e.status == "merged-upstream")
-      d = "as " + commit_link(e.upstream.front().commit) +
-          (release_of(e).empty() ? "" : " in <b>" + html_escape(release_of(e)) + "</b>");
-    if (!e.old_subject.empty()) d += "<br><span class=\"muted\">was: " + html_escape(e.old_subject) + "</span>";
-    if (!e.interdiff.empty()) d += "<details><summary>interdiff</summary><pre class=\"mono\">" + html_escape(e.interdiff) + "</pre></details>";
-    std::string s = e.status == "changed" || e.status == "merged-upstream" ? similarity_bar(e.similarity) : "";
-    body += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                        commit_link(e.old_commit), commit_link(e.new_commit), badge(e.status, status_class(e.status)),
-                        html_escape(e.subject), s, d);
+  // What a reviewer reads first: what entered, what left, what changed; the
+  // kept ones after, and what merged upstream folded (hundreds on a real rebase).
+  struct Group {
+    const char* status;
+    const char* title;
+    bool folded;
+  };
+  static constexpr Group kGroups[] = {{"added", "Added", false},   {"dropped", "Dropped", false},
+                                      {"changed", "Changed", false}, {"kept", "Kept", false},
+                                      {"merged-upstream", "Merged upstream", true}, {nullptr, "Other", false}};
+  auto grouped = [&](const std::string& status) {
+    return std::any_of(std::begin(kGroups), std::end(kGroups), [&](const Group& g) { return g.status && status == g.status; });
+  };
+  std::string body;
+  for (const Group& g : kGroups) {
+    std::string rows;
+    std::size_t count = 0;
+    for (auto& e : r.entries) {
+      if (g.status ? e.status != g.status : grouped(e.status)) continue;
+      ++count;
+      std::string d = html_escape(detail(e));
+      if (e.status == "merged-upstream")
+        d = "as " + commit_link(e.upstream.front().commit) +
+            (release_of(e).empty() ? "" : " in <b>" + html_escape(release_of(e)) + "</b>");
+      if (!e.old_subject.empty()) d += "<br><span class=\"muted\">was: " + html_escape(e.old_subject) + "</span>";
+      if (!e.interdiff.empty()) d += "<details><summary>interdiff</summary><pre class=\"mono\">" + html_escape(e.interdiff) + "</pre></details>";
+      std::string s = e.status == "changed" || e.status == "merged-upstream" ? similarity_bar(e.similarity) : "";
+      std::string anchor = anchor_id("c-", short_id(e.old_commit.empty() ? e.new_commit : e.old_commit));
+      rows += row_open(anchor, e.status);
+      rows += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                          anchor_link(anchor, "#"), commit_link(e.old_commit), commit_link(e.new_commit),
+                          badge(e.status, status_class(e.status)), html_escape(e.subject), s, d);
+    }
+    if (count == 0) continue;
+    body += section(g.title, count,
+                    "<table class=\"sortable\">\n<thead><tr><th></th><th>old</th><th>new</th><th>status</th><th>subject</th>"
+                    "<th>similarity</th><th>detail</th></tr></thead>\n<tbody>\n" +
+                        rows + "</tbody>\n</table>\n",
+                    g.folded);
   }
-  body += "</tbody>\n</table>\n";
+  if (body.empty()) body = "<p class=\"muted\">Neither branch has a commit of its own.</p>\n";
   std::string subtitle = fmt::format("{} → {} on {} — {:.2f} s", r.old_rev, r.new_rev, r.upstream_rev, r.seconds);
   return html_page("beaver rebase-diff: " + r.old_rev + " → " + r.new_rev, subtitle, cards, body);
 }

@@ -148,10 +148,19 @@ std::string stack_text(const match::StackReport& r, bool color) {
 }
 
 std::string stack_markdown(const match::StackReport& r, const Links& links) {
-  std::string out = fmt::format("**{}** on **{}**: {}\n\n", markdown_escape(r.branch_rev), markdown_escape(r.upstream_rev),
-                                summary_line(r));
-  out += "| commit | status | upstream | release | similarity | posted | subject |\n|---|---|---|---|---|---|---|\n";
+  auto n = [&](const char* k) { return count_of(r.summary, k); };
+  std::string head = fmt::format("**{}** on **{}**: {}\n\n", markdown_escape(r.branch_rev), markdown_escape(r.upstream_rev),
+                                 summary_line(r));
+  head += markdown_summary({{"upstream", n("upstream")},
+                            {"upstream-modified", n("upstream-modified")},
+                            {"posted", n("posted")},
+                            {"unposted", n("unposted")},
+                            {"false claims", n("false_claims")},
+                            {"patches", n("total")}});
+  const std::string header = "| commit | status | upstream | release | similarity | posted | subject |\n|---|---|---|---|---|---|---|\n";
   auto commit_cell = [&](const std::string& hex) { return markdown_commit(links, hex); };
+  // What a reviewer must read (never posted, false claims, modified) open; the rest folded.
+  MarkdownTable attention{"", header, {}, false}, rest{"", header, {}, true};
   for (auto& e : r.entries) {
     std::string up, rel, sim, posted;
     if (!e.upstream.empty()) {
@@ -167,23 +176,27 @@ std::string stack_markdown(const match::StackReport& r, const Links& links) {
     std::string subject = markdown_escape(e.subject);
     for (auto& c : e.claimed)
       if (!c.holds) subject += "<br>⚠️ " + markdown_escape(c.why);
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", commit_cell(e.commit), e.status, up, rel, sim, posted,
-                       subject);
+    bool interesting = e.status == "unposted" || e.status == "upstream-modified" || e.false_claim;
+    (interesting ? attention : rest)
+        .rows.push_back(fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", commit_cell(e.commit), e.status, up, rel, sim,
+                                    posted, subject));
   }
-  return out;
+  attention.title = fmt::format("Unposted, modified upstream, or claiming what they are not ({})", attention.rows.size());
+  rest.title = fmt::format("Upstream and posted ({})", rest.rows.size());
+  return fit_markdown(head, {attention, rest});
 }
 
 std::string stack_html(const match::StackReport& r, const Links& links) {
   auto n = [&](const char* k) { return count_of(r.summary, k); };
-  std::vector<Card> cards = {{"patches", n("total"), "neutral"},
-                             {"upstream", n("upstream"), "upstream"},
-                             {"upstream-modified", n("upstream-modified"), "modified"},
-                             {"posted", n("posted"), "posted"},
-                             {"unposted", n("unposted"), "unposted"},
-                             {"false claims", n("false_claims"), "warn"}};
+  std::vector<Card> cards = {{"patches", n("total"), "neutral", ""},
+                             {"upstream", n("upstream"), "upstream", "upstream"},
+                             {"upstream-modified", n("upstream-modified"), "modified", "upstream-modified"},
+                             {"posted", n("posted"), "posted", "posted"},
+                             {"unposted", n("unposted"), "unposted", "unposted"},
+                             {"false claims", n("false_claims"), "warn", "false-claim"}};
   auto commit_link = [&](const std::string& hex) { return html_commit(links, hex); };
   std::string body =
-      "<table>\n<thead><tr><th>#</th><th>commit</th><th>subject</th><th>status</th><th>upstream</th><th>release</th>"
+      "<table class=\"sortable\">\n<thead><tr><th>#</th><th>commit</th><th>subject</th><th>status</th><th>upstream</th><th>release</th>"
       "<th>similarity</th><th>posted</th><th>claims</th></tr></thead>\n<tbody>\n";
   int row = 0;
   for (auto& e : r.entries) {
@@ -213,9 +226,11 @@ std::string stack_html(const match::StackReport& r, const Links& links) {
       }
       claims += "</ul>";
     }
-    body += fmt::format("<tr><td class=\"muted\">{}</td><td>{}</td><td class=\"subject\">{}</td><td>{}</td><td>{}</td><td>{}</td>"
+    std::string anchor = anchor_id("c-", short_id(e.commit));
+    body += row_open(anchor, e.false_claim ? e.status + " false-claim" : e.status, e.author);
+    body += fmt::format("<td>{}</td><td>{}</td><td class=\"subject\">{}</td><td>{}</td><td>{}</td><td>{}</td>"
                         "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                        ++row, commit_link(e.commit), html_escape(e.subject), badge(e.status, status_class(e.status)),
+                        anchor_link(anchor, std::to_string(++row)), commit_link(e.commit), html_escape(e.subject), badge(e.status, status_class(e.status)),
                         up, rel, sim, posted, claims);
   }
   body += "</tbody>\n</table>\n";

@@ -13,7 +13,14 @@ namespace beaver {
 
 bool is_tty(std::FILE* f) { return isatty(fileno(f)) == 1; }
 
+namespace {
+ColorMode g_color_mode = ColorMode::Auto;
+}  // namespace
+
+void set_color_mode(ColorMode mode) { g_color_mode = mode; }
+
 bool use_color(std::FILE* f) {
+  if (g_color_mode != ColorMode::Auto) return g_color_mode == ColorMode::Always;
   const char* no = std::getenv("NO_COLOR");
   if (no && *no) return false;
   const char* term = std::getenv("TERM");

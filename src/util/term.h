@@ -14,6 +14,10 @@ namespace beaver {
 
 bool is_tty(std::FILE* f);
 bool use_color(std::FILE* f);
+// --color=auto|always|never: auto (the default) colours a terminal unless
+// NO_COLOR is set or TERM is dumb; always and never decide for every stream.
+enum class ColorMode { Auto, Always, Never };
+void set_color_mode(ColorMode mode);
 
 // Everything beaver prints as text goes through print_text(): text that came
 // from a repository, an archive or a file (subjects, paths, package names,

@@ -47,3 +47,20 @@ set +e
 set -e
 "$beaver" patch-id --all | sort | cmp -s - <(git log -p --no-merges --all | git patch-id --stable | sort) || fail "patch-id --all"
 echo "cli -o: ok"
+# beaver help [COMMAND], an unknown command named with the nearest one, --color.
+[ "$("$beaver" help stack)" = "$("$beaver" stack --help)" ] || fail "beaver help stack"
+[ "$("$beaver" help)" = "$("$beaver" --help)" ] || fail "beaver help"
+set +e
+err=$("$beaver" stak 2>&1); rc=$?
+[ "$rc" = 2 ] && grep -q "'stak' is not a beaver command. Did you mean 'stack'?" <<<"$err" || fail "stak: exit $rc: $err"
+err=$("$beaver" rebase 2>&1)
+grep -q "Did you mean 'rebase-diff'?" <<<"$err" || fail "rebase: $err"
+err=$("$beaver" frobnicate 2>&1)
+grep -q "Did you mean" <<<"$err" && fail "frobnicate got a suggestion: $err"
+"$beaver" patch-id --color=sometimes >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "--color=sometimes: exit $rc"
+set -e
+"$beaver" log -n 1 --color=always | grep -q $'\033\[' || fail "--color=always (after the command) gives no colour in a pipe"
+NO_COLOR=1 "$beaver" --color always log -n 1 | grep -q $'\033\[' || fail "--color=always does not win over NO_COLOR"
+"$beaver" --color=never log -n 1 | grep -q $'\033' && fail "--color=never"
+echo "cli help and colour: ok"
