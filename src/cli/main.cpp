@@ -1,6 +1,7 @@
 // beaver: wires the command table to CLI11 and applies the one error policy:
 // beaver::Error (bad input) -> message on stderr and exit 2.
 #include "cli/commands.h"
+#include "cli/docgen.h"
 #include "util/error.h"
 #include "util/term.h"
 
@@ -90,6 +91,18 @@ int main(int argc, char** argv) {
   beaver::cli::Context ctx;
   for (const auto& c : beaver::cli::kCommands) c.setup(app, ctx);
   add_color_option(app);
+  // Build time (not in --help): man pages and completions from these very definitions.
+  if ((argc == 3 || argc == 4) &&
+      (std::string_view(argv[1]) == "--generate-man" || std::string_view(argv[1]) == "--generate-completion")) {
+    try {
+      if (std::string_view(argv[1]) == "--generate-man") beaver::cli::generate_man(app, argv[2], argc == 4 ? argv[3] : "");
+      else fmt::print("{}", beaver::cli::generate_completion(app, argv[2]));
+      return 0;
+    } catch (const beaver::Error& e) {
+      beaver::tprint(stderr, "beaver: error: {}\n", e.what());
+      return beaver::kExitInput;
+    }
+  }
   // `beaver help [COMMAND...]` is `beaver [COMMAND...] --help`; an unknown
   // command is named with the nearest one, as git does.
   std::vector<std::string> args(argv, argv + argc);
