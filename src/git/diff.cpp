@@ -353,17 +353,32 @@ struct Side {
   std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>> blob;
   std::string text;
   bool present = false;
+  bool big = false;  // larger than core.bigFileThreshold: binary, content not read
   const char* data() const { return blob ? static_cast<const char*>(git_blob_rawcontent(blob.get())) : text.data(); }
   std::size_t size() const { return blob ? std::size_t(git_blob_rawsize(blob.get())) : text.size(); }
 };
 
+// big_file_threshold: a blob larger than it is not read (git's
+// diff_populate_filespec() with check_binary); 0: no limit.
 bool load_side(git_repository* repo, std::uint32_t mode, const git_oid& id, const std::string& path, Side& side,
-               std::string& error) {
+               std::string& error, std::uint64_t big_file_threshold = 0) {
   if (mode == 0) return true;
   side.present = true;
   if (kind(mode) == 0160000) {
     side.text = "Subproject commit " + Oid(id).hex() + "\n";
     return true;
+  }
+  if (big_file_threshold) {
+    git_odb* odb = nullptr;
+    std::size_t len = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    bool known = git_repository_odb(&odb, repo) == 0 && git_odb_read_header(&len, &type, odb, &id) == 0;
+    git_odb_free(odb);
+    if (known && std::uint64_t(len) > big_file_threshold) {
+      side.big = true;
+      return true;
+    }
+    git_error_clear();  // a missing blob is reported by the lookup below
   }
   git_blob* b = nullptr;
   if (git_blob_lookup(&b, repo, &id) != 0) {
@@ -398,6 +413,7 @@ void emit_whole_file(LineSink& out, const Side& side, bool added, const std::str
 
 // git's buffer_is_binary(): a NUL byte in the first 8000 bytes.
 bool is_binary(const Side& s) {
+  if (s.big) return true;
   std::size_t n = std::min<std::size_t>(s.size(), 8000);
   return s.present && std::memchr(s.data(), 0, n) != nullptr;
 }
@@ -406,6 +422,12 @@ bool is_binary(const Side& s) {
 
 DiffSettings diff_settings_for(git_repository* repo) {
   DiffSettings s;
+  if (git_config* cfg = nullptr; git_repository_config_snapshot(&cfg, repo) == 0) {
+    std::int64_t v = 0;  // git_config_int64 takes git's k/m/g suffixes
+    if (git_config_get_int64(&v, cfg, "core.bigfilethreshold") == 0 && v > 0) s.big_file_threshold = std::uint64_t(v);
+    git_config_free(cfg);
+  }
+  git_error_clear();
   if (!git_repository_is_bare(repo)) return s;  // work-tree .gitattributes may be anywhere: always look
   // A bare repository: git reads $GIT_DIR/info/attributes, core.attributesFile
   // (default $XDG_CONFIG_HOME/git/attributes) and $(prefix)/etc/gitattributes.
@@ -549,6 +571,10 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.merge = true;
     return r;
   }
+  if (settings.all_by_git) {
+    r.needs_git = true;
+    return r;
+  }
   const git_oid* tree_id = git_commit_tree_id(raw);
   git_oid parent_tree_id;
   bool has_parent = nparents == 1;
@@ -604,16 +630,20 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     const std::string& new_path = it.new_path();
     std::uint32_t old_mode = it.old_mode(), new_mode = it.new_mode();
     git_oid old_id = it.old_id(), new_id = it.new_id();
+    // Each side is judged by its own path's attributes, as in git.
+    DiffAttr attr_a = old_mode ? diff_attribute(repo, settings, old_path) : DiffAttr::automatic;
+    DiffAttr attr_b = new_mode ? (new_path == old_path && old_mode ? attr_a : diff_attribute(repo, settings, new_path))
+                               : DiffAttr::automatic;
+    // Only where no attribute decided (git: driver->binary == -1) does the
+    // size make a file binary.
     Side a, b;
-    if (!load_side(repo, old_mode, old_id, old_path, a, r.error) ||
-        !load_side(repo, new_mode, new_id, new_path, b, r.error)) {
+    if (!load_side(repo, old_mode, old_id, old_path, a, r.error,
+                   attr_a == DiffAttr::automatic ? settings.big_file_threshold : 0) ||
+        !load_side(repo, new_mode, new_id, new_path, b, r.error,
+                   attr_b == DiffAttr::automatic ? settings.big_file_threshold : 0)) {
       give_up();
       return r;
     }
-    // Each side is judged by its own path's attributes, as in git.
-    DiffAttr attr_a = a.present ? diff_attribute(repo, settings, old_path) : DiffAttr::automatic;
-    DiffAttr attr_b = b.present ? (new_path == old_path && a.present ? attr_a : diff_attribute(repo, settings, new_path))
-                                : DiffAttr::automatic;
     if (attr_a == DiffAttr::git || attr_b == DiffAttr::git) {
       r.needs_git = true;
       give_up();
@@ -652,7 +682,8 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       header += '\n';
       out.line(header);
     }
-    bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
+    bool same = a.big || b.big ? a.present && b.present && git_oid_equal(&old_id, &new_id)
+                               : a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
     if (same) continue;  // a mode change or a pure rename: no hunks
     std::string old_name = a.present ? qa : std::string("/dev/null");
     std::string new_name = b.present ? qb : std::string("/dev/null");
@@ -723,10 +754,13 @@ std::optional<FilePair> parse_raw_line(std::string_view line) {
 }
 
 namespace {
-std::vector<std::string> diff_tree_command(const Repository& repo) {
+std::vector<std::string> diff_tree_command(const Repository& repo, const GitDiffOptions& options) {
   auto cmd = repo.git_command();
+  if (!options.follow_config)  // the plumbing's share of the diff settings, at git's defaults
+    cmd.insert(cmd.end(), {"-c", "diff.suppressBlankEmpty=false", "-c", "diff.indentHeuristic=true"});
   cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-p", "-M", "-l1000", "--root", "--no-color", "--no-ext-diff",
                          "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/"});
+  if (options.follow_config) cmd.insert(cmd.end(), options.options.begin(), options.options.end());
   return cmd;
 }
 
@@ -788,22 +822,37 @@ std::string trimmed(std::string msg) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   return msg;
 }
+
+// git's last word, on one line. In a partial clone git tried to fetch a
+// missing object (refused: Repository::git_command) and said so in several
+// lines; that is said as a missing object.
+std::string git_error_line(const std::string& err) {
+  std::string msg = trimmed(err);
+  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);
+  constexpr std::string_view kFetch = "could not fetch ";
+  if (auto at = msg.find(kFetch); at != std::string::npos && msg.find("promisor remote") != std::string::npos) {
+    std::string id = msg.substr(at + kFetch.size(), GIT_OID_HEXSZ);
+    return fmt::format("object {} is missing (not in this partial clone; beaver does not fetch)", id);
+  }
+  return msg;
+}
 }  // namespace
 
-DiffTreeSession::DiffTreeSession(const Repository& repo) : repo_(repo) {}
+DiffTreeSession::DiffTreeSession(const Repository& repo, GitDiffOptions options)
+    : repo_(repo), options_(std::move(options)) {}
 DiffTreeSession::~DiffTreeSession() = default;
 
 void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit) {
   if (commits.empty()) return;
   DiffTreeOutput out(commits, 0, on_commit);
-  if (request(child_, requests_, diff_tree_command(repo_), commits, out)) return;
+  if (request(child_, requests_, diff_tree_command(repo_, options_), commits, out)) return;
   // git stopped (a missing object is fatal to it): the one-shot path finds
   // the commit it failed on and reports it; the rest is diffed again.
   child_.finish();
   std::size_t resume = out.current ? out.done - 1 : out.done;
   out.current.reset();
   std::vector<Oid> rest(commits.begin() + std::ptrdiff_t(resume), commits.end());
-  git_diff_tree_batch(repo_, rest, on_commit);
+  git_diff_tree_batch(repo_, rest, on_commit, options_);
 }
 
 RawSession::RawSession(const Repository& repo) : repo_(repo) {}
@@ -828,8 +877,7 @@ void RawSession::run(const std::vector<Oid>& commits, const std::function<void(P
   // git stopped (a missing blob among rename candidates is fatal to it):
   // the commit it was on and every one after it are reported failed.
   child_.finish();
-  std::string msg = trimmed(child_.error());
-  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);  // git's last word
+  std::string msg = git_error_line(child_.error());
   if (msg.empty()) msg = "git diff-tree --raw stopped";
   std::size_t resume = out.current ? out.done - 1 : out.done;
   out.current.reset();
@@ -839,7 +887,9 @@ void RawSession::run(const std::vector<Oid>& commits, const std::function<void(P
 ExactRenderer::ExactRenderer(const Repository& repo) : repo_(repo) {}
 ExactRenderer::~ExactRenderer() = default;
 
-DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, const DiffSettings& settings) {
+DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, const DiffSettings* given) {
+  if (!given && !settings_) settings_ = diff_settings_for(handle);
+  const DiffSettings& settings = given ? *given : *settings_;
   DiffRender r = render_diff(handle, commit, settings);
   if (r.needs_pairs) {
     if (!raw_) raw_ = std::make_unique<RawSession>(repo_);
@@ -859,7 +909,7 @@ DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, cons
 }
 
 void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
-                         const std::function<void(BatchResult&&)>& on_commit) {
+                         const std::function<void(BatchResult&&)>& on_commit, const GitDiffOptions& options) {
   std::size_t start = 0;
   while (start < commits.size()) {
     std::string input;
@@ -871,7 +921,7 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     LineSplitter lines;
     auto on_line = [&](std::string_view line) { out.line(line); };
     ProcessResult pr =
-        run_process(diff_tree_command(repo), po, [&](std::string_view chunk) { lines.feed(chunk, on_line); });
+        run_process(diff_tree_command(repo, options), po, [&](std::string_view chunk) { lines.feed(chunk, on_line); });
     lines.flush(on_line);
     if (pr.exit_code == 0) {
       out.finish();
@@ -882,12 +932,12 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     // git stopped on a commit it could not read. That is `current` when its
     // output had started, else the next one; a commit's header is printed
     // lazily, so `current` may also be complete. Each is retried alone.
-    std::string msg = trimmed(pr.err);
+    std::string msg = git_error_line(pr.err);
     if (msg.empty()) msg = fmt::format("git diff-tree exited with status {}", pr.exit_code);
     auto alone = [&](const Oid& id) {
       std::optional<BatchResult> got;
       if (commits.size() - start == 1 && commits[start] == id) return BatchResult{id, {}, msg};
-      git_diff_tree_batch(repo, {id}, [&](BatchResult&& b) { got = std::move(b); });
+      git_diff_tree_batch(repo, {id}, [&](BatchResult&& b) { got = std::move(b); }, options);
       return got ? std::move(*got) : BatchResult{id, {}, {}};
     };
     if (current) {
