@@ -12,6 +12,13 @@
 # through GIT_CONFIG_COUNT (git >= 2.31). Prints the counts of pairs that
 # differ and the wall times.
 #
+# BIG=1 also builds a scratch repository with a text file larger than
+# git's default core.bigFileThreshold (512 MiB; BIG_LINES lines of `seq`,
+# default 60,000,000: 539 MB): added, changed, then a small file changed;
+# and compares the three patch-ids, wall time and peak memory with git's.
+#
+# SETTINGS=0 skips the settings.
+#
 # PARTIAL=1 also clones REPO with --filter=blob:none --no-checkout (file://)
 # into a temporary directory, times `beaver patch-id RANGE` there (and with
 # BEAVER_OLD, the older binary) and counts the clone's packs and promisor
@@ -24,7 +31,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 now() { date +%s.%N; }
 secs() { printf '%.2f' "$(echo "$2 - $1" | bc)"; }
-differ() { comm -3 "$1" "$2" | wc -l | awk '{print int(($1 + 1) / 2)}'; }   # pairs in one file and not the other
+# Commits whose id differs between two outputs (or that only one has). Lines
+# for the null commit are left out: git patch-id prints them for text it
+# cannot attribute (diff.suppressBlankEmpty's empty context lines end its
+# hunks early); nulls() counts them.
+differ() {
+  awk 'FNR == 1 { f++ } $2 !~ /^0+$/ { id[f, $2] = $1; seen[$2] = 1 }
+       END { n = 0; for (c in seen) if (id[1, c] != id[2, c]) n++; print n }' "$1" "$2"
+}
+nulls() { grep -c ' 0000000000000000000000000000000000000000$' "$1" || true; }
 
 with() {  # with KEY=VALUE CMD...: CMD with the setting in git's config
   local kv=$1; shift
@@ -34,6 +49,7 @@ with() {  # with KEY=VALUE CMD...: CMD with the setting in git's config
 
 echo "repository $repo, range $range, $(git --version), $("$beaver" --version 2>/dev/null || echo beaver)"
 echo "commits: $(git -C "$repo" rev-list --count --no-merges "$range") non-merge"
+if [ "${SETTINGS:-1}" = 1 ]; then
 t0=$(now); git -C "$repo" log -p --no-merges "$range" | git patch-id --stable | sort > "$tmp/git.default"; t1=$(now)
 echo "git log -p | git patch-id --stable (defaults): $(wc -l < "$tmp/git.default") ids, $(secs "$t0" "$t1") s"
 printf '%-28s %8s %14s %16s %10s %18s %10s\n' setting git-ids "git!=defaults" "beaver!=defaults" "beaver s" "--git-config!=git" "--git-config s"
@@ -44,10 +60,34 @@ for s in none diff.algorithm=histogram diff.algorithm=patience diff.algorithm=mi
   t0=$(now); with "$s" "$beaver" patch-id --repo "$repo" "$range" 2>"$tmp/err" | sort > "$tmp/b.default"; t1=$(now)
   with "$s" "$beaver" patch-id --repo "$repo" --git-config "$range" 2>/dev/null | sort > "$tmp/b.config"; t2=$(now)
   warned=$(grep -c "git's config sets" "$tmp/err" || true)
-  printf '%-28s %8s %14s %16s %10s %18s %10s  (warned %s)\n' "$s" "$(wc -l < "$tmp/git.s")" \
+  printf '%-28s %8s %14s %16s %10s %18s %10s  (warned %s; git: %s lines for the null commit)\n' "$s" "$(wc -l < "$tmp/git.s")" \
     "$(differ "$tmp/git.s" "$tmp/git.default")" "$(differ "$tmp/b.default" "$tmp/git.default")" "$(secs "$t0" "$t1")" \
-    "$(differ "$tmp/b.config" "$tmp/git.s")" "$(secs "$t1" "$t2")" "$warned"
+    "$(differ "$tmp/b.config" "$tmp/git.s")" "$(secs "$t1" "$t2")" "$warned" "$(nulls "$tmp/git.s")"
 done
+fi
+
+peak() {  # peak FILE CMD...: CMD, its peak RSS in MiB into FILE
+  local f=$1; shift
+  /usr/bin/time -o "$f.kb" -f '%M' "$@"
+  awk '{ printf "%d MiB peak\n", $1 / 1024 }' "$f.kb" > "$f"
+}
+
+if [ "${BIG:-0}" = 1 ]; then
+  echo
+  big=$tmp/big
+  git init -q "$big"
+  seq 1 "${BIG_LINES:-60000000}" > "$big/big.txt"; seq 1 100 > "$big/small.txt"
+  git -C "$big" add . && git -C "$big" -c user.name=b -c user.email=b@b commit -qm add
+  sed -i 's/^4711$/changed/' "$big/big.txt" && git -C "$big" -c user.name=b -c user.email=b@b commit -qam big
+  sed -i 's/^17$/changed/' "$big/small.txt" && git -C "$big" -c user.name=b -c user.email=b@b commit -qam small
+  echo "big file: $(stat -c %s "$big/big.txt") bytes"
+  t0=$(now); peak "$tmp/rss" sh -c 'git -C "$1" log -p | git patch-id --stable' _ "$big" | sort > "$tmp/big.git"; t1=$(now)
+  echo "git log -p | git patch-id --stable: $(secs "$t0" "$t1") s, $(cat "$tmp/rss") (the largest of git's processes)"
+  for b in ${BEAVER_OLD:+"$BEAVER_OLD"} "$beaver"; do
+    t0=$(now); peak "$tmp/rss" "$b" patch-id --repo "$big" 2>/dev/null | sort > "$tmp/big.b"; t1=$(now)
+    echo "$b patch-id: $(secs "$t0" "$t1") s, $(cat "$tmp/rss"), $(differ "$tmp/big.b" "$tmp/big.git") of 3 ids differ from git's"
+  done
+fi
 
 if [ "${PARTIAL:-0}" = 1 ]; then
   echo
