@@ -14,15 +14,16 @@
 #
 # BIG=1 also builds a scratch repository with a text file larger than
 # git's default core.bigFileThreshold (512 MiB; BIG_LINES lines of `seq`,
-# default 60,000,000: 539 MB): added, changed, then a small file changed;
+# default 62,000,000: 548 MB): added, changed, then a small file changed;
 # and compares the three patch-ids, wall time and peak memory with git's.
 #
 # SETTINGS=0 skips the settings.
 #
 # PARTIAL=1 also clones REPO with --filter=blob:none --no-checkout (file://)
 # into a temporary directory, times `beaver patch-id RANGE` there (and with
-# BEAVER_OLD, the older binary) and counts the clone's packs and promisor
-# packs before and after each run: beaver must not fetch.
+# BEAVER_OLD, the older binary, after it: that one lets git fetch) and counts
+# the clone's packs and promisor packs before and after each run: beaver must
+# not fetch. First with the remote unreachable, then reachable.
 set -euo pipefail
 repo=${1:?usage: bench/git_settings.sh REPO RANGE}
 range=${2:?usage: bench/git_settings.sh REPO RANGE}
@@ -76,7 +77,7 @@ if [ "${BIG:-0}" = 1 ]; then
   echo
   big=$tmp/big
   git init -q "$big"
-  seq 1 "${BIG_LINES:-60000000}" > "$big/big.txt"; seq 1 100 > "$big/small.txt"
+  seq 1 "${BIG_LINES:-62000000}" > "$big/big.txt"; seq 1 100 > "$big/small.txt"
   git -C "$big" add . && git -C "$big" -c user.name=b -c user.email=b@b commit -qm add
   sed -i 's/^4711$/changed/' "$big/big.txt" && git -C "$big" -c user.name=b -c user.email=b@b commit -qam big
   sed -i 's/^17$/changed/' "$big/small.txt" && git -C "$big" -c user.name=b -c user.email=b@b commit -qam small
@@ -93,15 +94,27 @@ if [ "${PARTIAL:-0}" = 1 ]; then
   echo
   clone=$tmp/partial
   t0=$(now)
-  git -c uploadpack.allowFilter=true clone -q --filter=blob:none --no-checkout "file://$(cd "$repo" && pwd)" "$clone"
+  # The server side needs uploadpack.allowFilter; `git -c` does not reach a local upload-pack.
+  git clone -q --filter=blob:none --no-checkout --upload-pack='git -c uploadpack.allowFilter=true upload-pack' \
+    "file://$(cd "$repo" && pwd)" "$clone"
   t1=$(now)
   gd=$(git -C "$clone" rev-parse --absolute-git-dir)
   count() { echo "$(ls "$gd"/objects/pack/*.pack 2>/dev/null | wc -l) packs, $(ls "$gd"/objects/pack/*.promisor 2>/dev/null | wc -l) promisor, $(find "$gd"/objects -type f | wc -l) files"; }
   echo "partial clone (--filter=blob:none --no-checkout file://): $(secs "$t0" "$t1") s; $(count)"
-  for b in ${BEAVER_OLD:+"$BEAVER_OLD"} "$beaver"; do
+  run() {
+    local b=$1 before
     before=$(count)
     t0=$(now); set +e; timeout 900 "$b" patch-id --repo "$clone" "$range" > "$tmp/p.out" 2> "$tmp/p.err"; rc=$?; set -e; t1=$(now)
     echo "$b patch-id: exit $rc, $(secs "$t0" "$t1") s, $(wc -l < "$tmp/p.out") ids, $(grep -c 'warning' "$tmp/p.err" || true) warning lines, $(grep -c 'fatal:' "$tmp/p.err" || true) with 'fatal:'"
     echo "  before: $before; after: $(count)"
-  done
+  }
+  # Unreachable first, then reachable, beaver before BEAVER_OLD: an older
+  # beaver lets git fetch the blobs it misses, which would fill the clone.
+  url=$(git -C "$clone" config remote.origin.url)
+  git -C "$clone" config remote.origin.url "file:///nonexistent/u-boot"
+  echo "remote unreachable (remote.origin.url file:///nonexistent/u-boot):"
+  for b in "$beaver" ${BEAVER_OLD:+"$BEAVER_OLD"}; do run "$b"; done
+  git -C "$clone" config remote.origin.url "$url"
+  echo "remote reachable:"
+  for b in "$beaver" ${BEAVER_OLD:+"$BEAVER_OLD"}; do run "$b"; done
 fi
