@@ -299,7 +299,10 @@ void TreeDiff::one_side(const RawEntry& e, const std::string& prefix, bool added
 // with the same blob; an inexact one needs two regular files whose sizes
 // differ by at most half of the larger (estimate_similarity() skips the
 // rest without reading them). Undecidable cases say yes: git decides.
-bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
+// A blob that is not in the repository (a mirror's omission, a partial
+// clone's) sets `missing`: the commit cannot be rendered, and asking git
+// would only make it fail (or, in a partial clone, try to fetch each one).
+bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas, std::string& missing) {
   std::vector<const Delta*> gone, born;
   for (auto& d : deltas) {
     if (d.status == GIT_DELTA_DELETED) gone.push_back(&d);
@@ -312,10 +315,13 @@ bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
       if (git_oid_equal(&g->old_id, &b->new_id)) return true;
   git_odb* odb = nullptr;
   if (git_repository_odb(&odb, repo) != 0) return true;
-  auto size_of = [&](const git_oid& id, std::size_t& out) {
+  auto size_of = [&](const git_oid& id, const std::string& path, std::size_t& out) {
     std::size_t len = 0;
     git_object_t type;
-    if (git_odb_read_header(&len, &type, odb, &id) != 0) return false;
+    if (int rc = git_odb_read_header(&len, &type, odb, &id); rc != 0) {
+      if (rc == GIT_ENOTFOUND) missing = fmt::format("{} (blob {}): {}", path, Oid(id).hex(), last_error());
+      return false;
+    }
     out = len;
     return true;
   };
@@ -324,12 +330,12 @@ bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
   bool ok = true;
   for (auto* g : gone) {
     std::size_t n = 0;
-    if (regular(g->old_mode) && !(ok = size_of(g->old_id, n))) break;
+    if (regular(g->old_mode) && !(ok = size_of(g->old_id, g->old_path, n))) break;
     gone_size.push_back(n);
   }
   for (std::size_t i = 0; ok && i < born.size(); ++i) {
     std::size_t n = 0;
-    if (regular(born[i]->new_mode) && !(ok = size_of(born[i]->new_id, n))) break;
+    if (regular(born[i]->new_mode) && !(ok = size_of(born[i]->new_id, born[i]->new_path, n))) break;
     born_size.push_back(n);
   }
   git_odb_free(odb);
@@ -605,7 +611,9 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       return r;
     }
   } else {
-    if (may_have_renames(repo, deltas)) {
+    bool renames = may_have_renames(repo, deltas, r.error);
+    if (!r.error.empty()) return r;
+    if (renames) {
       r.needs_pairs = true;
       return r;
     }
