@@ -299,6 +299,27 @@ void TreeDiff::one_side(const RawEntry& e, const std::string& prefix, bool added
 // with the same blob; an inexact one needs two regular files whose sizes
 // differ by at most half of the larger (estimate_similarity() skips the
 // rest without reading them). Undecidable cases say yes: git decides.
+// The first blob of the deltas that is not in the repository, as an error
+// naming it ("" when all are there). Checked before a commit is handed to
+// git: git dies on a missing blob, and in a partial clone tries to fetch each
+// one first (a failed `git fetch` per blob: minutes on a large commit).
+std::string missing_blob(git_repository* repo, const std::vector<Delta>& deltas) {
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, repo) != 0) return "";
+  std::string out;
+  auto check = [&](std::uint32_t mode, const git_oid& id, const std::string& path) {
+    if (!out.empty() || mode == 0 || kind(mode) == 0160000) return;
+    if (!git_odb_exists(odb, &id))
+      out = fmt::format("{} (blob {}): object not found - no match for id ({})", path, Oid(id).hex(), Oid(id).hex());
+  };
+  for (auto& d : deltas) {
+    check(d.old_mode, d.old_id, d.old_path);
+    check(d.new_mode, d.new_id, d.new_path);
+  }
+  git_odb_free(odb);
+  return out;
+}
+
 // A blob that is not in the repository (a mirror's omission, a partial
 // clone's) sets `missing`: the commit cannot be rendered, and asking git
 // would only make it fail (or, in a partial clone, try to fetch each one).
@@ -577,10 +598,6 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.merge = true;
     return r;
   }
-  if (settings.all_by_git) {
-    r.needs_git = true;
-    return r;
-  }
   const git_oid* tree_id = git_commit_tree_id(raw);
   git_oid parent_tree_id;
   bool has_parent = nparents == 1;
@@ -600,14 +617,16 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.error = td.error;
     return r;
   }
-  if (td.typechange) {
-    r.needs_git = true;
+  if (td.typechange || settings.all_by_git) {
+    r.error = missing_blob(repo, deltas);
+    r.needs_git = r.error.empty();
     return r;
   }
   std::vector<Item> items;
   if (pairs) {
     if (!items_from_pairs(deltas, *pairs, items)) {
-      r.needs_git = true;
+      r.error = missing_blob(repo, deltas);
+      r.needs_git = r.error.empty();
       return r;
     }
   } else {
@@ -653,8 +672,9 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       return r;
     }
     if (attr_a == DiffAttr::git || attr_b == DiffAttr::git) {
-      r.needs_git = true;
       give_up();
+      r.error = missing_blob(repo, deltas);
+      r.needs_git = r.error.empty();
       return r;
     }
     auto binary_side = [](DiffAttr attr, const Side& s) {

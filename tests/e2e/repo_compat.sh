@@ -51,6 +51,8 @@ mkhistory() {
       git commit -qam "change $c"
     done
     cp b.c moved.c && echo "/* end */" >> moved.c && git rm -q b.c && git add moved.c && git commit -qm rename
+    cp a.c link && git add link && git commit -qm "a file" && rm link && ln -s a.c link && git add link &&
+      git commit -qm "a file becomes a symlink: git renders the type change"
   )
 }
 
@@ -113,9 +115,10 @@ git clone -q --filter=blob:none --no-checkout "file://$src" "$p"
 packs() { find "$p/.git/objects" -type f | sort | md5sum; }
 before=$(packs)
 set +e
-"$beaver" patch-id --repo "$p" main >"$tmp/out" 2>"$tmp/err"; rc=$?
+GIT_TRACE=$tmp/trace "$beaver" patch-id --repo "$p" main >"$tmp/out" 2>"$tmp/err"; rc=$?
 set -e
 [ "$(packs)" = "$before" ] || fail "partial: beaver fetched objects from the promisor remote"
+grep -q "fetch" "$tmp/trace" && fail "partial: git was made to try a fetch: $(grep fetch "$tmp/trace" | head -3)"
 [ "$rc" = 1 ] || fail "partial: exit $rc (want 1: commits could not be read)"
 [ "$(grep -c "is a partial clone" "$tmp/err")" = 1 ] || fail "partial: not said once: $(cat "$tmp/err")"
 grep -q "fetch --refetch origin" "$tmp/err" || fail "partial: the way to fill it is not said"
