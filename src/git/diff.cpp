@@ -633,6 +633,10 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     bool renames = may_have_renames(repo, deltas, r.error);
     if (!r.error.empty()) return r;
     if (renames) {
+      // git's rename detection reads the candidates (may_have_renames may
+      // have decided without reading every size).
+      r.error = missing_blob(repo, deltas);
+      if (!r.error.empty()) return r;
       r.needs_pairs = true;
       return r;
     }
