@@ -41,7 +41,7 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
       "  beaver patch-id HEAD~10..HEAD\n"
       "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
       "  beaver patch-id --all\n"
-      "  beaver patch-id --git-config HEAD~10..HEAD   # as git log -p | git patch-id --stable here");
+      "  beaver patch-id --git-config HEAD~10..HEAD   as git log -p | git patch-id --stable prints here");
   cmd->callback([opts, cmd, &ctx] {
     git::Repository repo = git::Repository::open(opts->repo);
     std::vector<std::string> revs = revisions_of(cmd, opts->revs);
