@@ -41,8 +41,8 @@ void setup_index(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24));
   add_revisions_option(cmd, o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
   cmd->footer(
-      "The index lives in $GIT_DIR/beaver/index.sqlite and is updated incrementally: a second run\n"
-      "indexes only new commits, and a run on an unchanged repository returns at once. An\n"
+      "The index lives in beaver/index.sqlite in the common git directory (every worktree shares\n"
+      "it) and is updated incrementally: a second run indexes only new commits, and a run on an unchanged repository returns at once. An\n"
       "interrupted run (even kill -9) is resumed by the next one; two runs at once take turns.\n"
       "Commits whose objects are missing are indexed with what could be read and listed.\n\n"
       "Examples:\n"

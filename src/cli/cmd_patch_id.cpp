@@ -2,6 +2,7 @@
 // ranges, the same set of pairs as `git log -p --no-merges RANGE | git patch-id --stable`.
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "git/config.h"
 #include "git/repository.h"
 #include "git/scan.h"
 #include "util/error.h"
@@ -16,29 +17,46 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
     std::string repo = default_repo();
     std::vector<std::string> revs;
     unsigned threads = 0;
+    bool git_config = false;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
   add_repo_option(cmd, opts->repo);
   add_jobs_option(cmd, opts->threads, "-j,--threads", "Worker threads");
+  cmd->add_flag("--git-config", opts->git_config,
+                 "Follow the diff settings of git's config (diff.algorithm, diff.context, diff.noprefix, "
+                 "diff.indentHeuristic, diff.interHunkContext, diff.suppressBlankEmpty, diff.renames), as "
+                 "git log -p does on this machine; slower: every diff is rendered by git");
   add_revisions_option(cmd, opts->revs, "Revisions and ranges as git rev-list takes them, --all too (default: HEAD)");
   cmd->footer(
       "Output equals `git log -p --no-merges RANGE | git patch-id --stable` as a set of pairs;\n"
       "commits with an empty diff and merges print nothing, like git. A commit whose objects are\n"
-      "missing (mirrors omit large blobs) is named on stderr, gets no line, and the exit code is 1.\n\n"
+      "missing (mirrors omit large blobs; a partial clone's blobs, which beaver never fetches) is\n"
+      "named on stderr, gets no line, and the exit code is 1.\n\n"
+      "The ids are those of git's default diff settings, the same on every machine (and those\n"
+      "public-inbox computes). When git's config changes what `git log -p` prints (diff.context,\n"
+      "diff.algorithm, ...), beaver says so once; --git-config follows those settings instead.\n"
+      "core.bigFileThreshold is always followed: a larger blob is binary, as for git.\n\n"
       "Examples:\n"
       "  beaver patch-id HEAD~10..HEAD\n"
       "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
-      "  beaver patch-id --all");
+      "  beaver patch-id --all\n"
+      "  beaver patch-id --git-config HEAD~10..HEAD   as git log -p | git patch-id --stable prints here");
   cmd->callback([opts, cmd, &ctx] {
     git::Repository repo = git::Repository::open(opts->repo);
     std::vector<std::string> revs = revisions_of(cmd, opts->revs);
     if (revs.empty()) revs.push_back("HEAD");
     std::vector<git::Oid> commits = repo.walk(repo.resolve(revs));
+    git::DiffConfig diff_config = git::read_diff_config(repo);
+    if (!opts->git_config) git::warn_diff_config(diff_config);
     Progress progress("patch-id");
     std::vector<std::string> errors;
     git::ScanOptions so;
     so.threads = opts->threads;
+    if (opts->git_config && !diff_config.active.empty()) {
+      so.git_diff.follow_config = true;
+      so.git_diff.options = diff_config.diff_tree_options();
+    }
     so.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
     so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
       progress.finish();

@@ -19,7 +19,7 @@ void add_repo_option(CLI::App* cmd, std::string& repo) {
 }
 
 void add_index_option(CLI::App* cmd, std::string& index) {
-  cmd->add_option("--index", index, "Index file (default: $GIT_DIR/beaver/index.sqlite)");
+  cmd->add_option("--index", index, "Index file (default: beaver/index.sqlite in the common git directory)");
 }
 
 void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& name, const std::string& what) {

@@ -299,7 +299,31 @@ void TreeDiff::one_side(const RawEntry& e, const std::string& prefix, bool added
 // with the same blob; an inexact one needs two regular files whose sizes
 // differ by at most half of the larger (estimate_similarity() skips the
 // rest without reading them). Undecidable cases say yes: git decides.
-bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
+// The first blob of the deltas that is not in the repository, as an error
+// naming it ("" when all are there). Checked before a commit is handed to
+// git: git dies on a missing blob, and in a partial clone tries to fetch each
+// one first (a failed `git fetch` per blob: minutes on a large commit).
+std::string missing_blob(git_repository* repo, const std::vector<Delta>& deltas) {
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, repo) != 0) return "";
+  std::string out;
+  auto check = [&](std::uint32_t mode, const git_oid& id, const std::string& path) {
+    if (!out.empty() || mode == 0 || kind(mode) == 0160000) return;
+    if (!git_odb_exists(odb, &id))
+      out = fmt::format("{} (blob {}): object not found - no match for id ({})", path, Oid(id).hex(), Oid(id).hex());
+  };
+  for (auto& d : deltas) {
+    check(d.old_mode, d.old_id, d.old_path);
+    check(d.new_mode, d.new_id, d.new_path);
+  }
+  git_odb_free(odb);
+  return out;
+}
+
+// A blob that is not in the repository (a mirror's omission, a partial
+// clone's) sets `missing`: the commit cannot be rendered, and asking git
+// would only make it fail (or, in a partial clone, try to fetch each one).
+bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas, std::string& missing) {
   std::vector<const Delta*> gone, born;
   for (auto& d : deltas) {
     if (d.status == GIT_DELTA_DELETED) gone.push_back(&d);
@@ -312,10 +336,13 @@ bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
       if (git_oid_equal(&g->old_id, &b->new_id)) return true;
   git_odb* odb = nullptr;
   if (git_repository_odb(&odb, repo) != 0) return true;
-  auto size_of = [&](const git_oid& id, std::size_t& out) {
+  auto size_of = [&](const git_oid& id, const std::string& path, std::size_t& out) {
     std::size_t len = 0;
     git_object_t type;
-    if (git_odb_read_header(&len, &type, odb, &id) != 0) return false;
+    if (int rc = git_odb_read_header(&len, &type, odb, &id); rc != 0) {
+      if (rc == GIT_ENOTFOUND) missing = fmt::format("{} (blob {}): {}", path, Oid(id).hex(), last_error());
+      return false;
+    }
     out = len;
     return true;
   };
@@ -324,12 +351,12 @@ bool may_have_renames(git_repository* repo, const std::vector<Delta>& deltas) {
   bool ok = true;
   for (auto* g : gone) {
     std::size_t n = 0;
-    if (regular(g->old_mode) && !(ok = size_of(g->old_id, n))) break;
+    if (regular(g->old_mode) && !(ok = size_of(g->old_id, g->old_path, n))) break;
     gone_size.push_back(n);
   }
   for (std::size_t i = 0; ok && i < born.size(); ++i) {
     std::size_t n = 0;
-    if (regular(born[i]->new_mode) && !(ok = size_of(born[i]->new_id, n))) break;
+    if (regular(born[i]->new_mode) && !(ok = size_of(born[i]->new_id, born[i]->new_path, n))) break;
     born_size.push_back(n);
   }
   git_odb_free(odb);
@@ -353,17 +380,32 @@ struct Side {
   std::unique_ptr<git_blob, Deleter<git_blob, git_blob_free>> blob;
   std::string text;
   bool present = false;
+  bool big = false;  // larger than core.bigFileThreshold: binary, content not read
   const char* data() const { return blob ? static_cast<const char*>(git_blob_rawcontent(blob.get())) : text.data(); }
   std::size_t size() const { return blob ? std::size_t(git_blob_rawsize(blob.get())) : text.size(); }
 };
 
+// big_file_threshold: a blob larger than it is not read (git's
+// diff_populate_filespec() with check_binary); 0: no limit.
 bool load_side(git_repository* repo, std::uint32_t mode, const git_oid& id, const std::string& path, Side& side,
-               std::string& error) {
+               std::string& error, std::uint64_t big_file_threshold = 0) {
   if (mode == 0) return true;
   side.present = true;
   if (kind(mode) == 0160000) {
     side.text = "Subproject commit " + Oid(id).hex() + "\n";
     return true;
+  }
+  if (big_file_threshold) {
+    git_odb* odb = nullptr;
+    std::size_t len = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    bool known = git_repository_odb(&odb, repo) == 0 && git_odb_read_header(&len, &type, odb, &id) == 0;
+    git_odb_free(odb);
+    if (known && std::uint64_t(len) > big_file_threshold) {
+      side.big = true;
+      return true;
+    }
+    git_error_clear();  // a missing blob is reported by the lookup below
   }
   git_blob* b = nullptr;
   if (git_blob_lookup(&b, repo, &id) != 0) {
@@ -398,6 +440,7 @@ void emit_whole_file(LineSink& out, const Side& side, bool added, const std::str
 
 // git's buffer_is_binary(): a NUL byte in the first 8000 bytes.
 bool is_binary(const Side& s) {
+  if (s.big) return true;
   std::size_t n = std::min<std::size_t>(s.size(), 8000);
   return s.present && std::memchr(s.data(), 0, n) != nullptr;
 }
@@ -406,6 +449,12 @@ bool is_binary(const Side& s) {
 
 DiffSettings diff_settings_for(git_repository* repo) {
   DiffSettings s;
+  if (git_config* cfg = nullptr; git_repository_config_snapshot(&cfg, repo) == 0) {
+    std::int64_t v = 0;  // git_config_int64 takes git's k/m/g suffixes
+    if (git_config_get_int64(&v, cfg, "core.bigfilethreshold") == 0 && v > 0) s.big_file_threshold = std::uint64_t(v);
+    git_config_free(cfg);
+  }
+  git_error_clear();
   if (!git_repository_is_bare(repo)) return s;  // work-tree .gitattributes may be anywhere: always look
   // A bare repository: git reads $GIT_DIR/info/attributes, core.attributesFile
   // (default $XDG_CONFIG_HOME/git/attributes) and $(prefix)/etc/gitattributes.
@@ -568,18 +617,26 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     r.error = td.error;
     return r;
   }
-  if (td.typechange) {
-    r.needs_git = true;
+  if (td.typechange || settings.all_by_git) {
+    r.error = missing_blob(repo, deltas);
+    r.needs_git = r.error.empty();
     return r;
   }
   std::vector<Item> items;
   if (pairs) {
     if (!items_from_pairs(deltas, *pairs, items)) {
-      r.needs_git = true;
+      r.error = missing_blob(repo, deltas);
+      r.needs_git = r.error.empty();
       return r;
     }
   } else {
-    if (may_have_renames(repo, deltas)) {
+    bool renames = may_have_renames(repo, deltas, r.error);
+    if (!r.error.empty()) return r;
+    if (renames) {
+      // git's rename detection reads the candidates (may_have_renames may
+      // have decided without reading every size).
+      r.error = missing_blob(repo, deltas);
+      if (!r.error.empty()) return r;
       r.needs_pairs = true;
       return r;
     }
@@ -604,19 +661,24 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
     const std::string& new_path = it.new_path();
     std::uint32_t old_mode = it.old_mode(), new_mode = it.new_mode();
     git_oid old_id = it.old_id(), new_id = it.new_id();
+    // Each side is judged by its own path's attributes, as in git.
+    DiffAttr attr_a = old_mode ? diff_attribute(repo, settings, old_path) : DiffAttr::automatic;
+    DiffAttr attr_b = new_mode ? (new_path == old_path && old_mode ? attr_a : diff_attribute(repo, settings, new_path))
+                               : DiffAttr::automatic;
+    // Only where no attribute decided (git: driver->binary == -1) does the
+    // size make a file binary.
     Side a, b;
-    if (!load_side(repo, old_mode, old_id, old_path, a, r.error) ||
-        !load_side(repo, new_mode, new_id, new_path, b, r.error)) {
+    if (!load_side(repo, old_mode, old_id, old_path, a, r.error,
+                   attr_a == DiffAttr::automatic ? settings.big_file_threshold : 0) ||
+        !load_side(repo, new_mode, new_id, new_path, b, r.error,
+                   attr_b == DiffAttr::automatic ? settings.big_file_threshold : 0)) {
       give_up();
       return r;
     }
-    // Each side is judged by its own path's attributes, as in git.
-    DiffAttr attr_a = a.present ? diff_attribute(repo, settings, old_path) : DiffAttr::automatic;
-    DiffAttr attr_b = b.present ? (new_path == old_path && a.present ? attr_a : diff_attribute(repo, settings, new_path))
-                                : DiffAttr::automatic;
     if (attr_a == DiffAttr::git || attr_b == DiffAttr::git) {
-      r.needs_git = true;
       give_up();
+      r.error = missing_blob(repo, deltas);
+      r.needs_git = r.error.empty();
       return r;
     }
     auto binary_side = [](DiffAttr attr, const Side& s) {
@@ -652,7 +714,8 @@ DiffRender render_diff(git_repository* repo, const Oid& id, const DiffSettings& 
       header += '\n';
       out.line(header);
     }
-    bool same = a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
+    bool same = a.big || b.big ? a.present && b.present && git_oid_equal(&old_id, &new_id)
+                               : a.size() == b.size() && (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size()) == 0);
     if (same) continue;  // a mode change or a pure rename: no hunks
     std::string old_name = a.present ? qa : std::string("/dev/null");
     std::string new_name = b.present ? qb : std::string("/dev/null");
@@ -723,10 +786,13 @@ std::optional<FilePair> parse_raw_line(std::string_view line) {
 }
 
 namespace {
-std::vector<std::string> diff_tree_command(const Repository& repo) {
+std::vector<std::string> diff_tree_command(const Repository& repo, const GitDiffOptions& options) {
   auto cmd = repo.git_command();
+  if (!options.follow_config)  // the plumbing's share of the diff settings, at git's defaults
+    cmd.insert(cmd.end(), {"-c", "diff.suppressBlankEmpty=false", "-c", "diff.indentHeuristic=true"});
   cmd.insert(cmd.end(), {"diff-tree", "--stdin", "-p", "-M", "-l1000", "--root", "--no-color", "--no-ext-diff",
                          "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/"});
+  if (options.follow_config) cmd.insert(cmd.end(), options.options.begin(), options.options.end());
   return cmd;
 }
 
@@ -788,22 +854,37 @@ std::string trimmed(std::string msg) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   return msg;
 }
+
+// git's last word, on one line. In a partial clone git tried to fetch a
+// missing object (refused: Repository::git_command) and said so in several
+// lines; that is said as a missing object.
+std::string git_error_line(const std::string& err) {
+  std::string msg = trimmed(err);
+  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);
+  constexpr std::string_view kFetch = "could not fetch ";
+  if (auto at = msg.find(kFetch); at != std::string::npos && msg.find("promisor remote") != std::string::npos) {
+    std::string id = msg.substr(at + kFetch.size(), GIT_OID_HEXSZ);
+    return fmt::format("object {} is missing (not in this partial clone; beaver does not fetch)", id);
+  }
+  return msg;
+}
 }  // namespace
 
-DiffTreeSession::DiffTreeSession(const Repository& repo) : repo_(repo) {}
+DiffTreeSession::DiffTreeSession(const Repository& repo, GitDiffOptions options)
+    : repo_(repo), options_(std::move(options)) {}
 DiffTreeSession::~DiffTreeSession() = default;
 
 void DiffTreeSession::run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit) {
   if (commits.empty()) return;
   DiffTreeOutput out(commits, 0, on_commit);
-  if (request(child_, requests_, diff_tree_command(repo_), commits, out)) return;
+  if (request(child_, requests_, diff_tree_command(repo_, options_), commits, out)) return;
   // git stopped (a missing object is fatal to it): the one-shot path finds
   // the commit it failed on and reports it; the rest is diffed again.
   child_.finish();
   std::size_t resume = out.current ? out.done - 1 : out.done;
   out.current.reset();
   std::vector<Oid> rest(commits.begin() + std::ptrdiff_t(resume), commits.end());
-  git_diff_tree_batch(repo_, rest, on_commit);
+  git_diff_tree_batch(repo_, rest, on_commit, options_);
 }
 
 RawSession::RawSession(const Repository& repo) : repo_(repo) {}
@@ -828,8 +909,7 @@ void RawSession::run(const std::vector<Oid>& commits, const std::function<void(P
   // git stopped (a missing blob among rename candidates is fatal to it):
   // the commit it was on and every one after it are reported failed.
   child_.finish();
-  std::string msg = trimmed(child_.error());
-  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg.erase(0, nl + 1);  // git's last word
+  std::string msg = git_error_line(child_.error());
   if (msg.empty()) msg = "git diff-tree --raw stopped";
   std::size_t resume = out.current ? out.done - 1 : out.done;
   out.current.reset();
@@ -839,7 +919,9 @@ void RawSession::run(const std::vector<Oid>& commits, const std::function<void(P
 ExactRenderer::ExactRenderer(const Repository& repo) : repo_(repo) {}
 ExactRenderer::~ExactRenderer() = default;
 
-DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, const DiffSettings& settings) {
+DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, const DiffSettings* given) {
+  if (!given && !settings_) settings_ = diff_settings_for(handle);
+  const DiffSettings& settings = given ? *given : *settings_;
   DiffRender r = render_diff(handle, commit, settings);
   if (r.needs_pairs) {
     if (!raw_) raw_ = std::make_unique<RawSession>(repo_);
@@ -859,7 +941,7 @@ DiffRender ExactRenderer::render(git_repository* handle, const Oid& commit, cons
 }
 
 void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
-                         const std::function<void(BatchResult&&)>& on_commit) {
+                         const std::function<void(BatchResult&&)>& on_commit, const GitDiffOptions& options) {
   std::size_t start = 0;
   while (start < commits.size()) {
     std::string input;
@@ -871,7 +953,7 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     LineSplitter lines;
     auto on_line = [&](std::string_view line) { out.line(line); };
     ProcessResult pr =
-        run_process(diff_tree_command(repo), po, [&](std::string_view chunk) { lines.feed(chunk, on_line); });
+        run_process(diff_tree_command(repo, options), po, [&](std::string_view chunk) { lines.feed(chunk, on_line); });
     lines.flush(on_line);
     if (pr.exit_code == 0) {
       out.finish();
@@ -882,12 +964,12 @@ void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits
     // git stopped on a commit it could not read. That is `current` when its
     // output had started, else the next one; a commit's header is printed
     // lazily, so `current` may also be complete. Each is retried alone.
-    std::string msg = trimmed(pr.err);
+    std::string msg = git_error_line(pr.err);
     if (msg.empty()) msg = fmt::format("git diff-tree exited with status {}", pr.exit_code);
     auto alone = [&](const Oid& id) {
       std::optional<BatchResult> got;
       if (commits.size() - start == 1 && commits[start] == id) return BatchResult{id, {}, msg};
-      git_diff_tree_batch(repo, {id}, [&](BatchResult&& b) { got = std::move(b); });
+      git_diff_tree_batch(repo, {id}, [&](BatchResult&& b) { got = std::move(b); }, options);
       return got ? std::move(*got) : BatchResult{id, {}, {}};
     };
     if (current) {

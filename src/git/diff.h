@@ -21,6 +21,7 @@
 #include "git/repository.h"
 #include "util/process.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,11 +54,29 @@ struct DiffRender {
 // What git consults besides the objects: gitattributes. With no attribute
 // file anywhere (the usual bare mirror), none is looked up per file, which
 // saves two system calls and a lookup for every file of every commit.
+// And core.bigFileThreshold: a blob larger than it is binary unless
+// gitattributes say otherwise (git's diff_filespec_is_binary()); its content
+// is then never read.
+inline constexpr std::uint64_t kDefaultBigFileThreshold = std::uint64_t(512) << 20;  // git's default
 struct DiffSettings {
   bool check_attributes = true;
   unsigned attr_flags = GIT_ATTR_CHECK_FILE_THEN_INDEX;
+  std::uint64_t big_file_threshold = kDefaultBigFileThreshold;
+  bool all_by_git = false;  // every non-merge commit needs_git (patch-id --git-config)
 };
+// Reads the repository's settings (gitattributes files, core.bigFileThreshold
+// from the repository's, the user's and the system's config).
 DiffSettings diff_settings_for(git_repository* repo);
+
+// How `git diff-tree -p` is run. By default with git's default diff
+// settings whatever the config says (diff.suppressBlankEmpty and
+// diff.indentHeuristic are read by plumbing too, and are overridden);
+// follow_config: as the config says, with `options` (git/config.h:
+// DiffConfig::diff_tree_options) for the settings only porcelain reads.
+struct GitDiffOptions {
+  bool follow_config = false;
+  std::vector<std::string> options;
+};
 
 // Renders one commit with libgit2. Never throws for problems with the
 // commit's objects: they are reported in DiffRender::error. A file that
@@ -80,13 +99,14 @@ struct BatchResult {
 // git per batch costs more than the diffs of a small batch).
 class DiffTreeSession {
 public:
-  explicit DiffTreeSession(const Repository& repo);
+  explicit DiffTreeSession(const Repository& repo, GitDiffOptions options = {});
   ~DiffTreeSession();
   // Same contract as git_diff_tree_batch.
   void run(const std::vector<Oid>& commits, const std::function<void(BatchResult&&)>& on_commit);
 
 private:
   const Repository& repo_;
+  GitDiffOptions options_;
   Child child_;
   unsigned requests_ = 0;
 };
@@ -117,11 +137,13 @@ class ExactRenderer {
 public:
   explicit ExactRenderer(const Repository& repo);
   ~ExactRenderer();
-  // The text of the commit's diff, and whether git had to render it.
-  DiffRender render(git_repository* handle, const Oid& commit, const DiffSettings& settings = {});
+  // The text of the commit's diff, and whether git had to render it; with
+  // the handle's settings (diff_settings_for, read once) unless given.
+  DiffRender render(git_repository* handle, const Oid& commit, const DiffSettings* settings = nullptr);
 
 private:
   const Repository& repo_;
+  std::optional<DiffSettings> settings_;
   std::unique_ptr<RawSession> raw_;
   std::unique_ptr<DiffTreeSession> git_;
 };
@@ -130,6 +152,6 @@ private:
 // on_commit for each as its diff completes. A commit git fails on (missing
 // object) is reported with its error and the batch resumes after it.
 void git_diff_tree_batch(const Repository& repo, const std::vector<Oid>& commits,
-                         const std::function<void(BatchResult&&)>& on_commit);
+                         const std::function<void(BatchResult&&)>& on_commit, const GitDiffOptions& options = {});
 
 }  // namespace beaver::git

@@ -1,5 +1,6 @@
 // Read-only pack backend for libgit2: see pack_backend.h for the design.
 #include "git/pack_backend.h"
+#include "git/repository.h"
 
 #include <git2/sys/odb_backend.h>
 
@@ -560,9 +561,15 @@ struct RawBackend {
 class Backend {
 public:
   Backend(std::string objects_dir, const PackBackendOptions& opts)
-      : objects_dir_(std::move(objects_dir)), cache_(opts.delta_cache_bytes) {
-    if (!objects_dir_.empty() && objects_dir_.back() != '/') objects_dir_ += '/';
-    pack_dir_ = objects_dir_ + "pack";
+      : cache_(opts.delta_cache_bytes) {
+    auto add = [&](std::string dir) {
+      if (!dir.empty() && dir.back() != '/') dir += '/';
+      for (auto& d : dirs_)
+        if (d.path == dir + "pack") return;
+      dirs_.push_back(PackDir{dir + "pack", {}, false});
+    };
+    add(std::move(objects_dir));
+    for (auto& d : opts.more_object_dirs) add(d);
   }
   ~Backend() {
     if (zinit_) inflateEnd(&zs_);
@@ -574,39 +581,8 @@ public:
   // Loads the packs not loaded yet. Initial: errors are returned; later
   // (refresh) bad packs are skipped.
   int scan(bool initial) {
-    struct stat st;
-    if (stat(pack_dir_.c_str(), &st) != 0) return 0;  // no packs (yet)
-    if (!initial && have_mtime_ && st.st_mtim.tv_sec == mtime_.tv_sec && st.st_mtim.tv_nsec == mtime_.tv_nsec)
-      return 0;
-    mtime_ = st.st_mtim;
-    have_mtime_ = true;
-    DIR* dir = opendir(pack_dir_.c_str());
-    if (!dir) {
-      if (!initial) return 0;
-      return set_error(pack_dir_ + ": cannot read directory: " + std::strerror(errno));
-    }
-    std::vector<std::string> names;
-    while (dirent* de = readdir(dir)) {
-      std::string_view n = de->d_name;
-      if (n.size() > 4 && n.substr(n.size() - 4) == ".idx" && !seen_.count(std::string(n)))
-        names.emplace_back(n);
-    }
-    closedir(dir);
-    std::sort(names.begin(), names.end());
-    for (auto& n : names) {
-      auto p = std::make_unique<Pack>();
-      LoadResult r = load_pack(pack_dir_ + "/" + n, *p);
-      if (r == LoadResult::kError) {
-        if (initial) return GIT_ERROR;
-        git_error_clear();
-        seen_.insert(n);  // not retried
-        continue;
-      }
-      if (r == LoadResult::kNoPack) continue;  // may appear later
-      seen_.insert(n);
-      p->id = next_pack_id_++;
-      packs_.push_back(std::move(p));
-    }
+    for (auto& d : dirs_)
+      if (int rc = scan_dir(d, initial)) return rc;
     return 0;
   }
 
@@ -1129,13 +1105,56 @@ private:
     return 0;
   }
 
-  std::string objects_dir_, pack_dir_;
+  struct PackDir {
+    std::string path;  // .../objects/pack
+    timespec mtime{};
+    bool have_mtime = false;
+  };
+
+  // Loads the packs of one directory not loaded yet.
+  int scan_dir(PackDir& pd, bool initial) {
+    struct stat st;
+    if (stat(pd.path.c_str(), &st) != 0) return 0;  // no packs (yet)
+    if (!initial && pd.have_mtime && st.st_mtim.tv_sec == pd.mtime.tv_sec && st.st_mtim.tv_nsec == pd.mtime.tv_nsec)
+      return 0;
+    pd.mtime = st.st_mtim;
+    pd.have_mtime = true;
+    DIR* dir = opendir(pd.path.c_str());
+    if (!dir) {
+      if (!initial) return 0;
+      return set_error(pd.path + ": cannot read directory: " + std::strerror(errno));
+    }
+    std::vector<std::string> names;
+    while (dirent* de = readdir(dir)) {
+      std::string_view n = de->d_name;
+      if (n.size() > 4 && n.substr(n.size() - 4) == ".idx" && !seen_.count(pd.path + "/" + std::string(n)))
+        names.emplace_back(n);
+    }
+    closedir(dir);
+    std::sort(names.begin(), names.end());
+    for (auto& n : names) {
+      std::string path = pd.path + "/" + n;
+      auto p = std::make_unique<Pack>();
+      LoadResult r = load_pack(path, *p);
+      if (r == LoadResult::kError) {
+        if (initial) return GIT_ERROR;
+        git_error_clear();
+        seen_.insert(path);  // not retried
+        continue;
+      }
+      if (r == LoadResult::kNoPack) continue;  // may appear later
+      seen_.insert(path);
+      p->id = next_pack_id_++;
+      packs_.push_back(std::move(p));
+    }
+    return 0;
+  }
+
+  std::vector<PackDir> dirs_;  // the repository's objects/pack first
   std::vector<std::unique_ptr<Pack>> packs_;
-  std::unordered_set<std::string> seen_;  // .idx names loaded or refused
+  std::unordered_set<std::string> seen_;  // .idx paths loaded or refused
   std::uint32_t next_pack_id_ = 0;
   std::size_t mru_ = 0;
-  timespec mtime_{};
-  bool have_mtime_ = false;
   DeltaCache cache_;
   z_stream zs_{};
   bool zinit_ = false;
@@ -1215,8 +1234,10 @@ int install_pack_backend(git_repository* repo, const PackBackendOptions& opts) {
   if (int rc = git_repository_item_path(&dir, repo, GIT_REPOSITORY_ITEM_OBJECTS)) return rc;
   std::string objects_dir(dir.ptr, dir.size);
   git_buf_dispose(&dir);
+  PackBackendOptions with_env = opts;
+  for (auto& d : environment_object_dirs()) with_env.more_object_dirs.push_back(d);
   git_odb_backend* be = nullptr;
-  if (int rc = pack_backend_new(&be, objects_dir, opts)) return rc;
+  if (int rc = pack_backend_new(&be, objects_dir, with_env)) return rc;
   self(be)->set_fallbacks(std::move(others));
   if (int rc = git_odb_add_backend(odb, be, kPackBackendPriority)) {
     be->free(be);

@@ -73,12 +73,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace beaver::git {
 
 struct PackBackendOptions {
   // Upper bound on the bytes held by the delta-base cache (git: 96 MiB).
   std::size_t delta_cache_bytes = 256u << 20;
+  // Other objects directories whose packs this backend reads too (after the
+  // repository's own): install_pack_backend adds git's environment ones
+  // (GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES: a pre-receive
+  // hook's quarantine), as git reads them.
+  std::vector<std::string> more_object_dirs;
 };
 
 // The priority install_pack_backend uses: above libgit2's loose (1) and
@@ -94,7 +100,8 @@ int pack_backend_new(git_odb_backend** out, const std::string& objects_dir,
                      const PackBackendOptions& opts = {});
 
 // Convenience: opens the repository's odb and adds the backend with priority
-// kPackBackendPriority, so libgit2 asks it first; loose objects, alternates
+// kPackBackendPriority, so libgit2 asks it first (with the packs of git's
+// environment object directories, environment_object_dirs()); loose objects, alternates
 // and anything it does not find fall through to libgit2's default backends.
 // The odb's backends present at this point also serve REF_DELTA bases that
 // are not in our packs. Does nothing when the odb already has one.

@@ -5,11 +5,15 @@
 
 #include "util/error.h"
 #include "util/process.h"
+#include "util/term.h"
+#include "util/trace.h"
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <algorithm>
+#include <cstdlib>
+#include <iterator>
 #include <cerrno>
 #include <cstring>
 #include <iconv.h>
@@ -38,7 +42,69 @@ void init_library() {
     // delta bases.
     git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, static_cast<size_t>(4) * 1024 * 1024);
     git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, static_cast<size_t>(0));
+    // git 2.39 opens repositories with these (repositoryformatversion 1);
+    // libgit2 1.5 refuses any extension it is not told about. Names are
+    // lower case: libgit2 compares them with the config's lower-cased keys.
+    // objectFormat is libgit2's own (sha1 only; sha256 is refused in open()).
+    const char* extensions[] = {"noop", "noop-v1", "preciousobjects", "partialclone", "worktreeconfig"};
+    git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, extensions, std::size(extensions));
   });
+}
+
+std::vector<std::string> environment_object_dirs() {
+  std::vector<std::string> out;
+  namespace fs = std::filesystem;
+  auto add = [&](std::string dir) {
+    if (dir.empty()) return;
+    std::error_code ec;
+    fs::path p = fs::absolute(dir, ec);
+    if (ec) return;
+    std::string s = p.lexically_normal().string();
+    if (!s.empty() && s.back() == '/') s.pop_back();
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
+  if (const char* d = std::getenv("GIT_OBJECT_DIRECTORY")) add(d);
+  if (const char* alt = std::getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES")) {
+    // git's parse_alt_odb_entry(): entries separated by ':', one that starts
+    // with '"' is a C-quoted string (which may hold the separator).
+    std::string_view rest = alt;
+    while (!rest.empty()) {
+      std::string entry;
+      if (rest[0] == '"') {
+        std::size_t i = 1;
+        for (; i < rest.size() && rest[i] != '"'; ++i) {
+          if (rest[i] == '\\' && i + 1 < rest.size()) {
+            char c = rest[++i];
+            if (c >= '0' && c <= '7' && i + 2 < rest.size()) {
+              entry += char((c - '0') * 64 + (rest[i + 1] - '0') * 8 + (rest[i + 2] - '0'));
+              i += 2;
+              continue;
+            }
+            entry += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+          } else {
+            entry += rest[i];
+          }
+        }
+        rest.remove_prefix(std::min(rest.size(), i + 1));
+        if (!rest.empty() && rest[0] == ':') rest.remove_prefix(1);
+      } else {
+        std::size_t colon = rest.find(':');
+        entry = std::string(rest.substr(0, colon));
+        rest.remove_prefix(colon == std::string_view::npos ? rest.size() : colon + 1);
+      }
+      add(entry);
+    }
+  }
+  return out;
+}
+
+void set_up_objects(git_repository* repo) {
+  std::vector<std::string> dirs = environment_object_dirs();
+  if (dirs.empty()) return;
+  git_odb* odb = nullptr;
+  if (git_repository_odb(&odb, repo) != 0) return;
+  for (auto& d : dirs) git_odb_add_disk_alternate(odb, d.c_str());
+  git_odb_free(odb);
 }
 
 std::optional<Oid> Oid::from_hex(std::string_view hex) {
@@ -60,14 +126,80 @@ std::string last_error() {
   return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+namespace {
+// The object format git says the repository at `path` uses ("sha1",
+// "sha256"), or "" when git cannot tell.
+std::string object_format_of(const std::string& path) {
+  try {
+    ProcessResult r = run_process({"git", "-C", path, "rev-parse", "--show-object-format"});
+    if (r.exit_code != 0) return "";
+    return r.out.substr(0, r.out.find('\n'));
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+std::string config_string(git_config* cfg, const char* name) {
+  git_buf buf = GIT_BUF_INIT;
+  std::string out;
+  if (git_config_get_string_buf(&buf, cfg, name) == 0) out.assign(buf.ptr, buf.size);
+  git_buf_dispose(&buf);
+  return out;
+}
+
+// The promisor remote of a partial clone, as git's promisor-remote.c finds
+// it: extensions.partialClone, else the first remote.<name>.promisor=true.
+std::string promisor_of(git_repository* repo) {
+  git_config* cfg = nullptr;
+  if (git_repository_config_snapshot(&cfg, repo) != 0) return "";
+  std::string name = config_string(cfg, "extensions.partialclone");
+  if (name.empty()) {
+    git_config_iterator* it = nullptr;
+    if (git_config_iterator_glob_new(&it, cfg, "^remote\\..*\\.promisor$") == 0) {
+      git_config_entry* e = nullptr;
+      while (name.empty() && git_config_next(&e, it) == 0) {
+        int on = 0;
+        if (git_config_parse_bool(&on, e->value) == 0 && on) {
+          std::string key = e->name;  // remote.<name>.promisor
+          name = key.substr(7, key.size() - 7 - 9);
+        }
+      }
+      git_config_iterator_free(it);
+    }
+  }
+  git_config_free(cfg);
+  return name;
+}
+}  // namespace
+
 Repository Repository::open(const std::string& path) {
   init_library();
   git_repository* raw = nullptr;
-  if (git_repository_open_ext(&raw, path.c_str(), 0, nullptr) != 0)
-    throw Error("{}: not a git repository ({})", path, last_error());
+  if (git_repository_open_ext(&raw, path.c_str(), 0, nullptr) != 0) {
+    std::string why = last_error();
+    if (object_format_of(path) == "sha256")
+      throw Error("{}: object format sha256 is not supported yet (beaver reads sha1 repositories)", path);
+    throw Error("{}: not a git repository ({})", path, why);
+  }
   Repository r;
   r.repo_.reset(raw, git_repository_free);
   r.git_dir_ = git_repository_path(raw);
+  {
+    git_config* cfg = nullptr;
+    std::string format;
+    if (git_repository_config_snapshot(&cfg, raw) == 0) {
+      format = config_string(cfg, "extensions.objectformat");
+      git_config_free(cfg);
+    }
+    for (auto& c : format) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (!format.empty() && format != "sha1")
+      throw Error("{}: object format {} is not supported yet (beaver reads sha1 repositories)", path, format);
+  }
+  const char* common = git_repository_commondir(raw);
+  r.common_dir_ = common && *common ? common : r.git_dir_;
+  if (r.common_dir_.back() != '/') r.common_dir_ += '/';
+  r.promisor_ = promisor_of(raw);
+  set_up_objects(raw);
   // A work tree is one with a .git in it: libgit2 also calls the parent of
   // a config-less bare mirror a work tree, which git does not.
   if (const char* wd = git_repository_workdir(raw); wd && !git_repository_is_bare(raw)) {
@@ -81,7 +213,16 @@ Repository Repository::open(const std::string& path) {
   // read blobs. Without it libgit2's own backends serve.
   PackBackendOptions po;
   po.delta_cache_bytes = std::size_t(16) << 20;
-  install_pack_backend(raw, po);
+  if (install_pack_backend(raw, po) != 0) {
+    // libgit2's own backends serve: correct, but slower (a version 1 .idx, or
+    // a damaged one beside good packs, which git skips).
+    if (tracing()) fmt::print(stderr, "beaver: trace: beaver's pack reader is off: {}\n", last_error());
+    warn_once(fmt::format("{}: a pack index beaver's pack reader does not read (version 1 or damaged), so libgit2 "
+                          "reads the objects, about 40% slower; `git -C {} repack -a -d` rewrites the packs "
+                          "(BEAVER_TRACE=1 says which file and why)",
+                          r.git_dir_ + "objects/pack", path));
+    git_error_clear();
+  }
   reload_shallow(raw);  // a clone deepened since an earlier open in this process
   return r;
 }
@@ -90,6 +231,15 @@ std::vector<std::string> Repository::git_command() const {
   std::vector<std::string> cmd = {"git", "--git-dir=" + git_dir_};
   if (!workdir_.empty()) cmd.push_back("--work-tree=" + workdir_);
   cmd.insert(cmd.end(), {"-c", "core.quotePath=true"});
+  // A partial clone: git would fetch every missing blob from the promisor
+  // remote on demand (git 2.39 has no switch for that; GIT_NO_LAZY_FETCH is
+  // 2.44). With every transport refused the fetch fails at once, writes
+  // nothing and touches no network; the blob is then missing, as in a mirror.
+  if (partial())
+    for (const char* p : {"protocol.allow=never", "protocol.file.allow=never", "protocol.git.allow=never",
+                          "protocol.ssh.allow=never", "protocol.http.allow=never", "protocol.https.allow=never",
+                          "protocol.ext.allow=never"})
+      cmd.insert(cmd.end(), {"-c", p});
   return cmd;
 }
 
@@ -98,6 +248,7 @@ git_repository* Repository::open_handle() const {
   int rc = workdir_.empty() ? git_repository_open_bare(&raw, git_dir_.c_str())
                             : git_repository_open_ext(&raw, workdir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
   if (rc != 0) throw Error("{}: cannot open the repository: {}", path_, last_error());
+  set_up_objects(raw);
   return raw;
 }
 

@@ -14,8 +14,21 @@
 
 namespace beaver::git {
 
-// Calls git_libgit2_init() once per process and tunes the object cache.
+// Calls git_libgit2_init() once per process, tunes the object cache and
+// declares the repository extensions git 2.39 accepts besides libgit2's
+// (preciousObjects, partialClone, worktreeConfig: none changes how objects
+// are read).
 void init_library();
+
+// The object directories git adds from its environment, in git's order:
+// GIT_OBJECT_DIRECTORY (a pre-receive hook's quarantine, where a push's new
+// objects wait) then each of GIT_ALTERNATE_OBJECT_DIRECTORIES (':'-separated,
+// a '"'-quoted entry as git writes it). Absolute paths; empty outside hooks.
+std::vector<std::string> environment_object_dirs();
+
+// Makes a libgit2 handle read what git reads: the object directories of the
+// environment added as alternates. Every handle beaver opens goes through it.
+void set_up_objects(git_repository* repo);
 
 struct Oid {
   git_oid raw{};
@@ -83,6 +96,9 @@ public:
 
   git_repository* get() const { return repo_.get(); }
   const std::string& git_dir() const { return git_dir_; }  // absolute, with trailing '/'
+  // The directory every worktree shares (git_repository_commondir: the main
+  // .git for a linked worktree, else git_dir()); absolute, with trailing '/'.
+  const std::string& common_dir() const { return common_dir_; }
   const std::string& path() const { return path_; }        // what was opened, for messages and `git -C`
   bool bare() const { return git_repository_is_bare(repo_.get()); }
 
@@ -125,12 +141,19 @@ public:
   git_repository* open_handle() const;
   // True for a shallow clone ($GIT_DIR/shallow: git/shallow.h).
   bool shallow() const;
+  // True for a partial clone (`git clone --filter=...`: extensions.partialClone
+  // or a remote.<name>.promisor): blobs may be missing on purpose, and git
+  // would fetch them on demand. beaver never lets its git helpers fetch.
+  bool partial() const { return !promisor_.empty(); }
+  const std::string& promisor_remote() const { return promisor_; }
 
 private:
   std::vector<Oid> walk_sorted(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
   std::vector<Oid> walk_with_git(const RevisionSet& revs, unsigned sorting, std::size_t limit) const;
   std::shared_ptr<git_repository> repo_;
   std::string git_dir_;
+  std::string common_dir_;
+  std::string promisor_;  // the promisor remote of a partial clone
   std::string workdir_;  // empty for a bare repository
   std::string path_;
 };

@@ -5,6 +5,9 @@
 #include "git/diff.h"
 #include "git/pack_backend.h"
 #include "util/error.h"
+#include "util/term.h"
+
+#include <fmt/format.h>
 
 #include <atomic>
 #include <algorithm>
@@ -58,6 +61,15 @@ struct Batch {
 
 }  // namespace
 
+void warn_partial_clone(const Repository& repo) {
+  const std::string& remote = repo.promisor_remote();
+  warn_once(fmt::format(
+      "{} is a partial clone (promisor remote '{}'): the blobs it left out are missing and beaver never fetches them "
+      "(git would, one request at a time); to fill it: git -C {} config --unset remote.{}.partialclonefilter && git -C "
+      "{} fetch --refetch {}",
+      repo.path(), remote, repo.path(), remote, repo.path(), remote));
+}
+
 void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOptions& options) {
   // Workers take 16 commits at a time: small enough to keep every core busy
   // to the end of a batch (measured: larger slices gain no locality).
@@ -75,6 +87,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     po.delta_cache_bytes = std::size_t(32) << 20;
     install_pack_backend(raw, po);
     w.settings = diff_settings_for(raw);
+    w.settings.all_by_git = options.git_diff.follow_config;
   };
   std::vector<Worker> workers(threads);
   for (auto& w : workers) open_worker(w);
@@ -84,6 +97,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
   for (unsigned t = 0; t < threads; ++t) helpers.push_back(std::make_unique<Helper>());
 
   std::unique_ptr<Batch> pending;  // on the heap: its git threads point into it
+  bool missing_in_partial_clone = false;
   auto deliver = [&](Batch& b) {
     for (auto& th : b.gits) th.join();
     b.gits.clear();
@@ -92,6 +106,9 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     if (tracing())
       std::fprintf(stderr, "beaver: trace: batch ending at %zu: %zu with git's file pairs, %zu by git, %.3fs after its libgit2 pass\n",
                    b.end, b.with_pairs, b.by_git, since(b.started));
+    if (repo.partial())
+      for (auto& r : *b.results)
+        if (!r.error.empty()) missing_in_partial_clone = true;
     if (options.on_progress) options.on_progress(b.end, commits.size());
     if (options.on_chunk) options.on_chunk(*b.results);
   };
@@ -198,7 +215,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
         auto* where = &b.where;
         auto* err = &b.errors[p];
         Helper* h = helpers[p].get();
-        b.gits.emplace_back([res, where, err, h, parts, p, &repo, &open_worker] {
+        b.gits.emplace_back([res, where, err, h, parts, p, &repo, &open_worker, &options] {
           Part& part = (*parts)[p];
           try {
             if (!part.pairs.empty()) {
@@ -224,7 +241,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
               });
             }
             if (!part.git.empty()) {
-              if (!h->git) h->git = std::make_unique<DiffTreeSession>(repo);
+              if (!h->git) h->git = std::make_unique<DiffTreeSession>(repo, options.git_diff);
               PatchParser parser;
               h->git->run(part.git, [&](BatchResult&& out) {
                 ScanResult& r = (*res)[where->at(out.commit)];
@@ -250,6 +267,7 @@ void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOpt
     deliver(*pending);
     pending.reset();
   }
+  if (missing_in_partial_clone) warn_partial_clone(repo);
   if (tracing())
     for (auto& w : workers) {
       PackBackendStats st = pack_backend_stats(w.repo.get());

@@ -5,6 +5,7 @@
 // (then rendered in-process), `-p` for the rare rest.
 #pragma once
 
+#include "git/diff.h"
 #include "git/patch_id.h"
 #include "git/repository.h"
 
@@ -28,12 +29,18 @@ struct ScanOptions {
   unsigned threads = 0;            // 0: every core
   std::size_t chunk_size = 4096;   // commits handed to on_chunk at once
   bool with_info = false;          // also read each commit's metadata and message
+  // follow_config: every diff by `git diff-tree -p` under the config's diff
+  // settings (patch-id --git-config); default: git's default settings.
+  GitDiffOptions git_diff;
   // Called after each chunk, in the order of `commits`, from the calling thread.
   std::function<void(std::vector<ScanResult>& chunk)> on_chunk;
   // Called from the calling thread with (commits done, total).
   std::function<void(std::size_t, std::size_t)> on_progress;
 };
 
+// A commit that could not be read in a partial clone makes scan say once
+// (warn_partial_clone) that the clone is partial and how to fill it.
 void scan(const Repository& repo, const std::vector<Oid>& commits, const ScanOptions& options);
+void warn_partial_clone(const Repository& repo);
 
 }  // namespace beaver::git

@@ -478,7 +478,9 @@ void check_owner(Database& db, const git::Repository& repo, bool rebuild) {
     auto st = db.prepare("SELECT value FROM meta WHERE key = 'repository'");
     if (st.step()) owner = st.text(0);
   }
-  if (owner.empty() || owner == repo.git_dir() || rebuild) return;
+  // An index made before worktrees shared one recorded the worktree's own
+  // git directory: that is this repository too.
+  if (owner.empty() || owner == repo.common_dir() || owner == repo.git_dir() || rebuild) return;
   std::size_t tips = 0, here = 0;
   git_odb* odb = nullptr;
   git_repository_odb(&odb, repo.get());
@@ -492,7 +494,7 @@ void check_owner(Database& db, const git::Repository& repo, bool rebuild) {
   if (tips == 0 || here > 0) return;
   throw Error("{}: this index was made for the repository {}, and none of its {} indexed tips is in {}; pass another "
               "--index, or --rebuild to replace it",
-              db.path(), owner, tips, repo.git_dir());
+              db.path(), owner, tips, repo.common_dir());
 }
 
 // The schema version of an open database: 0 for a new, empty file. Throws
@@ -533,7 +535,9 @@ void upgrade(Database& db, std::int64_t version) {
 
 }  // namespace
 
-std::string default_index_path(const git::Repository& repo) { return repo.git_dir() + "beaver/index.sqlite"; }
+// In the common git directory: every worktree of a repository shares one
+// index (its lock serialises their writers), as they share the objects.
+std::string default_index_path(const git::Repository& repo) { return repo.common_dir() + "beaver/index.sqlite"; }
 
 void check_schema(Database& db) {
   std::int64_t version = schema_version(db);
@@ -763,7 +767,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     for (auto& [name, oid] : tips) ins.bind(1, oid.hex()).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).run();
     auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
     meta.bind(1, "release_pattern").bind(2, pattern).run();
-    meta.bind(1, "repository").bind(2, repo.git_dir()).run();
+    meta.bind(1, "repository").bind(2, repo.common_dir()).run();
     meta.bind(1, "shallow").bind(2, fmt::format("{}", fmt::join(git::shallow_commits(repo.get())->hex, "\n"))).run();
     tx.commit();
   }

@@ -1,5 +1,5 @@
 // The on-disk format of the beaver index: one SQLite file, by default
-// $GIT_DIR/beaver/index.sqlite, in WAL mode.
+// beaver/index.sqlite in the common git directory (shared by worktrees), in WAL mode.
 //
 // PRAGMA application_id = 0x42454156 ("BEAV") marks the file as ours;
 // PRAGMA user_version = kSchemaVersion is the schema version below. A file

@@ -123,6 +123,7 @@ public:
     git_repository* raw = nullptr;
     if (git_repository_open_bare(&raw, repo.git_dir().c_str()) != 0)
       throw Error("{}: cannot open the repository: {}", repo.path(), git::last_error());
+    git::set_up_objects(raw);
     repo_.reset(raw);
     git_odb* odb = nullptr;
     git_odb_backend* mempack = nullptr;
