@@ -155,6 +155,11 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
     return std::tuple(r.e.reference || r.e.cf, r.e.hunks, r.estimate, r.e.subject);
   };
   std::sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) { return key(a) > key(b); });
+  // A commit that names several upstream commits squashes them.
+  std::set<std::string> named;
+  for (auto& ref : d.refs)
+    if (is_backport_ref(ref.kind) && !ref.resolved.empty()) named.insert(ref.resolved);
+  const bool squash = named.size() >= 2;
   std::vector<std::string> my_paths;  // with old paths, read when a huge candidate needs them
   constexpr std::size_t kConfirm = 8;
   std::size_t confirmed = 0;
@@ -223,6 +228,12 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
       p.how = "part";
     } else if (evidence && s.common >= 1 && (s.dice >= 0.3 || s.in_first >= 0.5)) {
       p.how = "similar";
+    } else if (r.e.reference && s.common >= 1) {
+      // The message names it and the diffs share changed lines, too few for
+      // the rules above: a squash that folds this commit in with others (its
+      // follow-up fix rewrites lines the squash adds), or a backport reworked
+      // for an older base. Only a reference can say so.
+      p.how = squash ? "folded" : "reworked";
     } else {
       continue;
     }

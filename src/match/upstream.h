@@ -35,6 +35,12 @@ struct Pairing {
   //   similar    most changed lines agree (conflict-resolved or retouched backport)
   //   partial    this commit carries part of the other (a subset of its lines)
   //   part       the other is part of this commit (a squash of several)
+  //   folded     (by reference only) this commit names several upstream
+  //              commits and shares changed lines with this one, too few for
+  //              the rules above: a follow-up fix folded into a squash
+  //   reworked   (by reference only) the message names it and the diffs
+  //              share changed lines, too few for the rules above: a backport
+  //              reworked for an older base
   std::string how;
   bool by_reference = false;  // the message names this commit
   double similarity = 1.0;    // Dice coefficient of changed lines, in [0, 1]
