@@ -508,6 +508,11 @@ protected:
     for (int k = 1; k <= 40; ++k) g2.push_back(fmt::format("int g2_{}(void) {{ return {}; }}", k, k));
     r.write("g1.c", join(g1));
     r.write("g2.c", join(g2));
+    std::vector<std::string> g3;
+    for (int k = 1; k <= 40; ++k) g3.push_back(fmt::format("int g3_{}(void) {{ return {}; }}", k, k));
+    r.write("g3.c", join(g3));
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == X86_MT_WC) && mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
     s->commit("base", "Initial import");
     r.git("branch stable");
     // Upstream: A adds twenty functions, B (its follow-up fix) rewrites two of them, X fixes B.
@@ -526,6 +531,17 @@ protected:
     s->commit("C", "g2: new functions\n");
     s->edit("g2.c", 30, 1, {"int g2_30(void) { return 30 + y_fix(); }"});
     s->commit("Y", "g2: fix the new functions\n\nFixes: " + s->id["C"].substr(0, 12) + " (\"g2: new functions\")\n");
+    // E adds six functions to g3; P takes two of them out again.
+    std::vector<std::string> six;
+    for (int k = 1; k <= 6; ++k) six.push_back(fmt::format("int g3_e_{}(void) {{ return {} << 2; }}", k, k));
+    s->edit("g3.c", 21, 0, six);
+    s->commit("E", "g3: add the e functions\n");
+    s->edit("g3.c", 25, 2, {});
+    s->commit("P", "g3: Partially revert \"g3: add the e functions\"\n");
+    // M inverts a check; the old base spells the type another way.
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == X86_MT_WC) && !mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("M", "x86/MTRR: correct inadvertently inverted WC check\n");
 
     // The stable branch, Xen's way.
     r.git("checkout -q stable");
@@ -541,6 +557,18 @@ protected:
     s->edit("g2.c", 21, 0, reworked);
     s->commit("R", "g2: new functions, for the old base\n\nmaster commit: " + s->id["C"] +
                        "\nmaster date: 2023-08-01 10:00:00 +0100\n");
+    // E and P squashed: none of P's lines is on the branch (it only removes E's).
+    s->edit("g3.c", 21, 0, {six[0], six[1], six[2], six[3]});
+    s->commit("SQ", "g3: add the e functions\n\n(cherry picked from commit " + s->id["E"] + ")\n(cherry picked from commit " +
+                        s->id["P"] + ")\n");
+    // M on the old base, which spells the type its own way: the same subject
+    // and file, no changed line in common.
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == MTRR_TYPE_WRCOMB) && mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("OLDNAMES", "g4: the stable branch's names\n");
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == MTRR_TYPE_WRCOMB) && !mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("M1", "x86/MTRR: correct inadvertently inverted WC check\n\nmaster commit: " + s->id["M"] + "\n");
     // A second version of the branch, for rebase-diff: R reworked again, one line left in common.
     r.git("checkout -q -b stable2 " + s->id["S"]);
     std::vector<std::string> again = {fresh[0]};
@@ -586,7 +614,7 @@ TEST_F(ReferenceTest, SquashNamingTwoCommitsCarriesBoth) {
     EXPECT_TRUE(c.holds) << c.why;
   }
   EXPECT_FALSE(e.false_claim);
-  EXPECT_EQ(r.summary.at("squashes"), 1u);
+  EXPECT_EQ(r.summary.at("squashes"), 2u);  // S, and SQ below
 
   // The report says so, and JSON carries it.
   EXPECT_NE(report::stack_text(r, false).find("a squash of 2 upstream commits"), std::string::npos);
@@ -659,6 +687,37 @@ TEST_F(ReferenceTest, RebaseDiffPairsByASharedReference) {
     EXPECT_NE(e.status, "added") << e.subject;
   }
   EXPECT_TRUE(paired);
+}
+
+TEST_F(ReferenceTest, SquashedPartialRevertIsFoldedByItsReversePatch) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "SQ");
+  std::map<std::string, std::string> how;
+  for (auto& p : e.upstream) how[p.commit] = p.how;
+  EXPECT_EQ(how.size(), 2u);
+  EXPECT_EQ(how[s->id["P"]], "folded");  // P's removed lines are E's added ones
+  EXPECT_EQ(e.squash_of, 2u);
+  EXPECT_FALSE(e.false_claim);
+  for (auto& c : e.claimed) EXPECT_TRUE(c.holds) << c.value << ": " << c.why;
+}
+
+TEST_F(ReferenceTest, RenamedIdentifiersSameSubjectAndFileIsReworked) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "M1");
+  EXPECT_EQ(e.status, "upstream-modified");
+  ASSERT_EQ(e.upstream.size(), 1u);
+  EXPECT_EQ(e.upstream[0].commit, s->id["M"]);
+  EXPECT_EQ(e.upstream[0].how, "reworked");
+  EXPECT_DOUBLE_EQ(e.upstream[0].similarity, 0.0);
+  EXPECT_FALSE(e.false_claim);
 }
 
 // --- rebase-diff ---------------------------------------------------------------

@@ -88,7 +88,16 @@ struct Judge {
     }
     for (auto& ref : rec.refs) {
       if (!is_backport_ref(ref.kind)) continue;
-      e.claimed.push_back(check_reference(rec, ref));
+      Claim c = check_reference(rec, ref);
+      // What the matcher paired by reference (a folded follow-up, a reworked
+      // backport with the same subject in the same files) is carried.
+      if (!c.holds && c.in_upstream)
+        for (auto& p : e.upstream)
+          if (p.by_reference && p.commit == c.resolved) {
+            c.holds = true;
+            c.why.clear();
+          }
+      e.claimed.push_back(std::move(c));
     }
     for (auto& [key, value] : rec.trailers)
       if (key == "Link") e.claimed.push_back(Claim{"link", value, "", false, -1, true, ""});
