@@ -438,6 +438,92 @@ TEST_F(IndexTest, ShallowClonesAndUnshallow) {
   set_warning_sink(nullptr);
 }
 
+// User-defined reference conventions (git config beaver.referencePattern)
+// are stored in the index: changing them reads every commit's references
+// again, even when nothing else changed; a bad expression is an input error
+// naming the key.
+TEST_F(IndexTest, ReferencePatternsFromGitConfigAreReadAgainWhenChanged) {
+  build();
+  repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 3;\n}\n");
+  std::string port = repo.commit("x86/sev: Port the state fix\n\nOriginal-Commit-Id: " + fix_ +
+                                 "\nSigned-off-by: D <d@example.org>\n");
+  auto kinds = [&] {
+    return one(db(), "SELECT group_concat(r.kind || ' ' || r.state || ' ' || lower(hex(r.resolved)), ';') FROM refs r "
+                     "JOIN commits c ON c.id = r.commit_id WHERE hex(c.oid) = upper('" + port + "')");
+  };
+  auto s = run_index(repo.dir());
+  EXPECT_TRUE(s.reference_patterns.empty());
+  EXPECT_EQ(kinds(), "");
+  EXPECT_TRUE(run_index(repo.dir()).up_to_date);
+
+  repo.git("config --add beaver.referencePattern 'kind=gerrit:^Original-Commit-Id: ([0-9a-f]{40})$'");
+  s = run_index(repo.dir());
+  EXPECT_FALSE(s.up_to_date) << "new patterns: the references are read again";
+  EXPECT_EQ(s.new_commits, 0u);
+  EXPECT_EQ(s.refs_reread, 5u);
+  EXPECT_EQ(s.reference_patterns, std::vector<std::string>{"kind=gerrit:^Original-Commit-Id: ([0-9a-f]{40})$"});
+  EXPECT_EQ(kinds(), "gerrit resolved " + fix_);
+  // The Fixes: references of other commits are read again too, and resolve as before.
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM refs WHERE kind = 'fixes'"), "3");
+  EXPECT_EQ(one(db(), "SELECT count(*) FROM refs WHERE kind = 'fixes' AND state = 'by-subject'"), "1");
+  EXPECT_TRUE(run_index(repo.dir()).up_to_date) << "the same patterns: nothing to do";
+
+  // Removing the pattern forgets what it found.
+  repo.git("config --unset-all beaver.referencePattern");
+  s = run_index(repo.dir());
+  EXPECT_EQ(s.refs_reread, 5u);
+  EXPECT_EQ(kinds(), "");
+
+  // Given explicitly (the library's option), the config is not read.
+  index::UpdateOptions o;
+  o.reference_patterns = std::vector<std::string>{"^Original-Commit-Id: ([0-9a-f]+)"};
+  run_index(repo.dir(), o);
+  EXPECT_EQ(kinds(), "reference_pattern resolved " + fix_);
+
+  // A bad expression: exit 2, naming the key, before any work.
+  repo.git("config --add beaver.referencePattern 'master commit: ([0-9a-f]+'");
+  auto r = sh(repo.dir(), test::quote(test::beaver_binary()) + " index");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_TRUE(has(r.err, "beaver.referencePattern")) << r.err;
+  EXPECT_TRUE(has(r.err, "master commit: ([0-9a-f]+")) << r.err;
+  repo.git("config --unset-all beaver.referencePattern");
+  repo.git("config --add beaver.referencePattern 'no group'");
+  r = sh(repo.dir(), test::quote(test::beaver_binary()) + " log -n 1");
+  EXPECT_EQ(r.code, 0) << "log only reads the index" << r.err;
+  for (const char* cmd : {" stack -u HEAD~1 HEAD", " fixes -u HEAD~1 HEAD"}) {
+    r = sh(repo.dir(), test::quote(test::beaver_binary()) + cmd);
+    EXPECT_EQ(r.code, 2) << cmd << r.out << r.err;
+    EXPECT_TRUE(has(r.err, "beaver.referencePattern")) << cmd << r.err;
+  }
+}
+
+// An index of schema version 2 read fewer backport conventions: readers ask
+// for `beaver index`, which upgrades it in place and reads every reference again.
+TEST_F(IndexTest, SchemaVersion2IsUpgradedAndReadsReferencesAgain) {
+  build();
+  repo.write("arch/x86/coco/sev/core.c", "int snp_init(void)\n{\n\treturn 3;\n}\n");
+  std::string backport = repo.commit("x86/sev: Fix SNP state report\n\nSigned-off-by: D <d@example.org>\nmaster commit: " +
+                                     fix_ + "\nmaster date: 2024-01-02 10:00:00 +0100\n");
+  run_index(repo.dir());
+  {
+    // What version 2 made of it: no master_commit reference, no reference_rules.
+    index::Database old = index::Database::open(db(), false);
+    old.exec("DELETE FROM refs WHERE kind = 'master_commit'; DELETE FROM meta WHERE key = 'reference_rules';"
+             "PRAGMA user_version = 2;");
+  }
+  std::string e = error_of([&] { index::open_for_reading(db()); }, "a reader must not use a version 2 index");
+  EXPECT_TRUE(has(e, "run `beaver index` to upgrade")) << e;
+  auto s = run_index(repo.dir());
+  EXPECT_EQ(s.new_commits, 0u);
+  EXPECT_EQ(s.refs_reread, 5u);
+  EXPECT_EQ(one(db(), "PRAGMA user_version"), std::to_string(index::kSchemaVersion));
+  EXPECT_EQ(one(db(), "SELECT r.kind || ' ' || lower(hex(r.resolved)) FROM refs r JOIN commits c ON c.id = r.commit_id "
+                      "WHERE hex(c.oid) = upper('" + backport + "')"),
+            "master_commit " + fix_);
+  EXPECT_NO_THROW(index::open_for_reading(db()));
+  EXPECT_TRUE(run_index(repo.dir()).up_to_date);
+}
+
 // An index of schema version 1 (first tags in commits) is refused by
 // readers with a hint, and upgraded in place by the next `beaver index`.
 TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {
@@ -448,12 +534,15 @@ TEST_F(IndexTest, SchemaVersion1IsUpgradedInPlace) {
     old.exec("ALTER TABLE commits ADD COLUMN first_tag TEXT; ALTER TABLE commits ADD COLUMN first_release TEXT;"
              "UPDATE commits SET first_tag = (SELECT tag FROM first_tags WHERE commit_id = id),"
              " first_release = (SELECT release FROM first_tags WHERE commit_id = id);"
-             "DROP TABLE first_tags; CREATE INDEX paths_path ON paths(path); PRAGMA user_version = 1;");
+             "DROP TABLE first_tags; CREATE INDEX paths_path ON paths(path); DELETE FROM meta WHERE key = "
+             "'reference_rules'; PRAGMA user_version = 1;");
   }
   std::string e = error_of([&] { index::open_for_reading(db()); }, "a reader must not use a version 1 index");
   EXPECT_TRUE(has(e, "run `beaver index` to upgrade")) << e;
   auto s = run_index(repo.dir());
-  EXPECT_TRUE(s.up_to_date) << "nothing new to index after the upgrade";
+  EXPECT_EQ(s.new_commits, 0u) << "nothing new to index after the upgrade";
+  EXPECT_EQ(s.refs_reread, 4u) << "the references are read with this version's conventions";
+  EXPECT_TRUE(run_index(repo.dir()).up_to_date);
   EXPECT_EQ(one(db(), "PRAGMA user_version"), std::to_string(index::kSchemaVersion));
   EXPECT_EQ(one(db(), kTagged + "SELECT release FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0");
   EXPECT_EQ(one(db(), kTagged + "SELECT tag FROM c WHERE hex(oid) = upper('" + first_ + "')"), "v6.0-rc1");

@@ -23,7 +23,7 @@ std::string dump_trailers(const Message& m) {
 std::string dump_refs(const Message& m) {
   std::string out;
   for (const CommitRef& r : m.refs) {
-    out += std::string(to_string(r.kind)) + " " + r.commit;
+    out += std::string(kind_name(r)) + " " + r.commit;
     if (!r.extra.empty()) out += " [" + r.extra + "]";
     out += " @" + std::to_string(r.line) + "\n";
   }
@@ -573,7 +573,75 @@ INSTANTIATE_TEST_SUITE_P(
                "(cherry picked from commit 1234567890ab)\n[ Upstream commit abcdef1234567 ]\n",
                "commit_upstream " + kUp + " @3\ncherry_picked_from 1234567890ab @5\n"
                "upstream_commit_bracketed abcdef1234567 @6\n"},
-        RefRow{"crlf", "x\r\n\r\ncommit " + kUp + " upstream.\r\n", "commit_upstream " + kUp + " @3\n"}),
+        RefRow{"crlf", "x\r\n\r\ncommit " + kUp + " upstream.\r\n", "commit_upstream " + kUp + " @3\n"},
+        // Xen's stable branches (stable-4.17: 267 such lines).
+        RefRow{"xen_master_commit",
+               "x86/spec-ctrl: Fix foo\n\nBody.\n\nSigned-off-by: A <a@b>\nAcked-by: B <b@c>\n"
+               "master commit: " + kUp + "\nmaster date: 2023-07-13 11:06:07 +0100\n",
+               "master_commit " + kUp + " @7\n"},
+        RefRow{"xen_squash_two_master_commits",
+               "x86: foo\n\nSigned-off-by: A <a@b>\nmaster commit: " + kUp + "\n"
+               "master date: 2023-07-13 11:06:07 +0100\nmaster commit: 1234567890abcdef1234567890abcdef12345678\n"
+               "master date: 2023-07-20 09:00:00 +0200\n",
+               "master_commit " + kUp + " @4\nmaster_commit 1234567890abcdef1234567890abcdef12345678 @6\n"},
+        RefRow{"xen_master_commit_prose_ignored", "x\n\nThe master commit 1234567890ab broke this.\n", ""},
+        RefRow{"xen_master_commit_indented_ignored", "x\n\n  master commit: 1234567890ab\n", ""},
+        // DEP-3 (Debian and Ubuntu packages' debian/patches headers).
+        RefRow{"dep3_origin_upstream_cgit",
+               "Fix a crash in foo\n\nOrigin: upstream, https://git.kernel.org/pub/scm/utils/foo/foo.git/commit/?id=" + kUp +
+                   "\nBug-Debian: https://bugs.debian.org/1012345\nLast-Update: 2024-01-02\n",
+               "dep3_origin " + kUp + " [https://git.kernel.org/pub/scm/utils/foo/foo.git/commit/?id=" + kUp + "] @3\n"},
+        RefRow{"dep3_origin_backport_github",
+               "Backport the bar fix\n\nOrigin: backport, https://github.com/foo/bar/commit/1234567890abcdef\n",
+               "dep3_origin 1234567890abcdef [https://github.com/foo/bar/commit/1234567890abcdef] @3\n"},
+        RefRow{"dep3_origin_commit_word", "x\n\nOrigin: upstream, commit:1234567890abcdef\n",
+               "dep3_origin 1234567890abcdef @3\n"},
+        RefRow{"dep3_origin_cgit_branch_and_id",
+               "x\n\nOrigin: upstream, https://git.example.org/foo.git/commit/?h=stable&id=1234567890ab\n",
+               "dep3_origin 1234567890ab [https://git.example.org/foo.git/commit/?h=stable&id=1234567890ab] @3\n"},
+        RefRow{"dep3_origin_vendor_ignored",
+               "x\n\nOrigin: vendor, https://github.com/foo/bar/commit/1234567890abcdef\n", ""},
+        RefRow{"dep3_origin_mail_ignored", "x\n\nOrigin: upstream, https://lore.kernel.org/r/20240101.123@x\n", ""},
+        // Xen's imported Linux code names commits of another repository: not a DEP-3 commit URL.
+        RefRow{"origin_repository_and_id_ignored",
+               "x\n\nOrigin: git://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git 1234567890ab\n", ""},
+        RefRow{"dep3_applied_upstream_url",
+               "x\n\nApplied-Upstream: 2.4.1, https://gitlab.com/foo/bar/-/commit/1234567890abcdef\n",
+               "applied_upstream 1234567890abcdef [https://gitlab.com/foo/bar/-/commit/1234567890abcdef] @3\n"},
+        RefRow{"dep3_applied_upstream_commit_word", "x\n\nApplied-Upstream: commit: 1234567890abcdef\n",
+               "applied_upstream 1234567890abcdef @3\n"},
+        RefRow{"dep3_applied_upstream_version_only", "x\n\nApplied-Upstream: 2.4.1\n", ""},
+        // Yocto / OpenEmbedded recipes' patches.
+        RefRow{"yocto_backport_url",
+               "foo: fix bar\n\nUpstream-Status: Backport [https://git.openembedded.org/openembedded-core/commit/?id=" +
+                   kUp + "]\nSigned-off-by: A <a@b>\n",
+               "upstream_status_backport " + kUp + " [https://git.openembedded.org/openembedded-core/commit/?id=" + kUp +
+                   "] @3\n"},
+        RefRow{"yocto_backport_id", "x\n\nUpstream-Status: Backport [1234567890ab]\n",
+               "upstream_status_backport 1234567890ab @3\n"},
+        RefRow{"yocto_backport_commit_word", "x\n\nUpstream-Status: Backport [commit abcdef1]\n",
+               "upstream_status_backport abcdef1 @3\n"},
+        RefRow{"yocto_backport_version_ignored", "x\n\nUpstream-Status: Backport [2.3.1]\n", ""},
+        RefRow{"yocto_backport_date_ignored", "x\n\nUpstream-Status: Backport [20230101]\n", ""},
+        RefRow{"yocto_submitted_ignored",
+               "x\n\nUpstream-Status: Submitted [https://github.com/foo/bar/commit/1234567890ab]\n", ""},
+        // Commit URLs on a line that says it is the upstream commit.
+        RefRow{"upstream_key_github", "x\n\nUpstream: https://github.com/qemu/qemu/commit/1234567890abcdef\n",
+               "upstream_link 1234567890abcdef [https://github.com/qemu/qemu/commit/1234567890abcdef] @3\n"},
+        RefRow{"upstream_commit_key_url",
+               "x\n\nUpstream-Commit: https://git.kernel.org/torvalds/c/1234567890abcdef\n",
+               "upstream_link 1234567890abcdef [https://git.kernel.org/torvalds/c/1234567890abcdef] @3\n"},
+        RefRow{"upstream_commit_key_bare_id", "x\n\nUpstream-Commit: 1234567890abcdef\n",
+               "upstream_commit 1234567890abcdef @3\n"},
+        RefRow{"link_says_upstream",
+               "x\n\nLink: https://git.kernel.org/linus/1234567890abcdef (upstream commit)\n",
+               "upstream_link 1234567890abcdef [https://git.kernel.org/linus/1234567890abcdef] @3\n"},
+        RefRow{"link_gitweb_upstream",
+               "x\n\nLink: https://sourceware.org/git/?p=glibc.git;a=commit;h=1234567890abcdef # upstream\n",
+               "upstream_link 1234567890abcdef [https://sourceware.org/git/?p=glibc.git;a=commit;h=1234567890abcdef] @3\n"},
+        RefRow{"link_commit_url_not_said_upstream_ignored",
+               "x\n\nLink: https://github.com/foo/bar/commit/1234567890abcdef\n", ""},
+        RefRow{"link_mail_upstream_ignored", "x\n\nLink: https://lore.kernel.org/r/upstream-20240101@x\n", ""}),
     row_name<RefRow>);
 
 // --- 7. subject prefixes, [PATCH] tags, normalisation ------------------------------------
@@ -1008,6 +1076,77 @@ TEST(RefKindNames, AreStable) {
   EXPECT_EQ(to_string(RefKind::reverts), "reverts");
   EXPECT_EQ(to_string(RefKind::backported_from), "backported_from");
   EXPECT_EQ(to_string(RefKind::commit_line), "commit_line");
+  EXPECT_EQ(to_string(RefKind::master_commit), "master_commit");
+  EXPECT_EQ(to_string(RefKind::dep3_origin), "dep3_origin");
+  EXPECT_EQ(to_string(RefKind::applied_upstream), "applied_upstream");
+  EXPECT_EQ(to_string(RefKind::upstream_status_backport), "upstream_status_backport");
+  EXPECT_EQ(to_string(RefKind::upstream_link), "upstream_link");
+}
+
+// --- 8. user-defined reference patterns (git config beaver.referencePattern) -------------
+
+TEST(ReferencePatterns, NamedKindCapturesTheId) {
+  auto rules = ReferenceRules::compile({"kind=gerrit_origin:^Original-Commit-Id: ([0-9a-f]+)$"});
+  Message m = parse("x\n\nBody.\n\nOriginal-Commit-Id: 1234567890abcdef\nSigned-off-by: A <a@b>\n", rules);
+  ASSERT_EQ(m.refs.size(), 1u);
+  EXPECT_EQ(m.refs[0].kind, RefKind::pattern);
+  EXPECT_EQ(kind_name(m.refs[0]), "gerrit_origin");
+  EXPECT_EQ(m.refs[0].commit, "1234567890abcdef");
+  EXPECT_EQ(m.refs[0].line, 5);
+  // Without the rules the line says nothing.
+  EXPECT_TRUE(parse("x\n\nOriginal-Commit-Id: 1234567890abcdef\n").refs.empty());
+}
+
+TEST(ReferencePatterns, DefaultKindUpperCaseAndSeveralLines) {
+  auto rules = ReferenceRules::compile({"^Taken from ([0-9A-Fa-f]+) "});
+  Message m = parse("x\n\nTaken from ABCDEF1234567 as is\nTaken from 1234567abcdef9 too\n", rules);
+  ASSERT_EQ(m.refs.size(), 2u);
+  EXPECT_EQ(kind_name(m.refs[0]), "reference_pattern");
+  EXPECT_EQ(m.refs[0].commit, "abcdef1234567");
+  EXPECT_EQ(m.refs[1].commit, "1234567abcdef9");
+}
+
+TEST(ReferencePatterns, IdMustBeHexOf7To40AndBuiltinsWin) {
+  auto rules = ReferenceRules::compile({"kind=mine:commit ([^ ]+)"});
+  // Not hex, too short: no reference. A built-in line gives its own kind only.
+  Message m = parse("x\n\ncommit zzzzzzzzzz\ncommit abc12\ncommit " + kUp + " upstream.\n", rules);
+  EXPECT_EQ(dump_refs(m), "commit_upstream " + kUp + " @5\n");
+}
+
+TEST(ReferencePatterns, SubjectLineIsNotRead) {
+  auto rules = ReferenceRules::compile({"id=([0-9a-f]{7,40})"});
+  EXPECT_TRUE(parse("fix id=1234567890ab\n\nbody\n", rules).refs.empty());
+}
+
+TEST(ReferencePatterns, BadPatternsNameTheKey) {
+  for (std::string bad : {"master commit: ([0-9a-f]+", "no group here", "kind=Bad Name:(x)", "kind=fixes:([0-9a-f]+)",
+                          "kind=master_commit:([0-9a-f]+)", "kind=nocolon", "kind=x:"}) {
+    try {
+      ReferenceRules::compile({"^ok ([0-9a-f]+)", bad});
+      ADD_FAILURE() << bad << " compiled";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("beaver.referencePattern"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(ReferencePatterns, FingerprintFollowsPatterns) {
+  ReferenceRules none;
+  auto one = ReferenceRules::compile({"a ([0-9a-f]+)"});
+  auto two = ReferenceRules::compile({"a ([0-9a-f]+)", "b ([0-9a-f]+)"});
+  EXPECT_NE(none.fingerprint(), one.fingerprint());
+  EXPECT_NE(one.fingerprint(), two.fingerprint());
+  EXPECT_EQ(one.fingerprint(), ReferenceRules::compile({"a ([0-9a-f]+)"}).fingerprint());
+}
+
+TEST(ReferencePatterns, LongLinesAndNulBytes) {
+  auto rules = ReferenceRules::compile({"^x+ ([0-9a-f]{12})"});
+  std::string big = "s\n\n" + std::string(1 << 20, 'x') + " 1234567890ab\n";
+  EXPECT_TRUE(parse(big, rules).refs.empty());  // beyond the 4096 bytes read
+  std::string nul = "s\n\nxx 1234567890ab";
+  nul += '\0';
+  nul += "tail\n";
+  EXPECT_EQ(dump_refs(parse(nul, rules)), "reference_pattern 1234567890ab @3\n");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // references are checked against the diff, split and squashed backports,
 // context-only cherry-picks that git cherry misses), mail archives, and a
 // comparison with git range-diff.
+#include "match/fixes.h"
 #include "match/rebase_diff.h"
 #include "match/stack.h"
 #include "report/rebase_report.h"
@@ -253,6 +254,8 @@ TEST_F(StackTest, SquashReportsEveryPart) {
   for (auto& p : e.upstream) got.insert(p.commit);
   EXPECT_EQ(got, (std::set<std::string>{s->id["U5"], s->id["U6"]}));
   for (auto& p : e.upstream) EXPECT_EQ(p.how, "part");
+  EXPECT_EQ(e.squash_of, 2u);
+  EXPECT_EQ(r.summary.at("squashes"), 1u);
 }
 
 TEST_F(StackTest, SplitBackportPairsBothHalves) {
@@ -295,7 +298,7 @@ TEST_F(StackTest, FalseClaimsAreFlagged) {
   ASSERT_EQ(d11.claimed.size(), 1u);
   EXPECT_TRUE(d11.claimed[0].in_upstream);
   EXPECT_LT(d11.claimed[0].similarity, 0.3);
-  EXPECT_NE(d11.claimed[0].why.find("diff differs"), std::string::npos);
+  EXPECT_NE(d11.claimed[0].why.find("shares no changed line"), std::string::npos) << d11.claimed[0].why;
 
   auto& d11b = entry(r, "D11b");  // names a commit that does not exist
   EXPECT_TRUE(d11b.false_claim);
@@ -487,6 +490,234 @@ TEST_F(StackTest, MaildirAndPublicInboxArchives) {
     EXPECT_EQ(e.posted->how, "patch-id") << archive;
     EXPECT_EQ(entry(r, "D14").status, "unposted") << archive;
   }
+}
+
+// --- squashes and reworked backports known by their references -----------------------
+//
+// Xen's stable branches: a stable commit that squashes a change and its
+// follow-up fix names both (two `master commit:` lines), and a backport
+// reworked for the older base shares only a few lines with its upstream
+// commit. Both carry what they name: stack lists them, fixes counts them.
+class ReferenceTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    s = new Scenario;
+    auto& r = s->repo;
+    std::vector<std::string> g1, g2;
+    for (int k = 1; k <= 40; ++k) g1.push_back(fmt::format("int g1_{}(void) {{ return {}; }}", k, k));
+    for (int k = 1; k <= 40; ++k) g2.push_back(fmt::format("int g2_{}(void) {{ return {}; }}", k, k));
+    r.write("g1.c", join(g1));
+    r.write("g2.c", join(g2));
+    std::vector<std::string> g3;
+    for (int k = 1; k <= 40; ++k) g3.push_back(fmt::format("int g3_{}(void) {{ return {}; }}", k, k));
+    r.write("g3.c", join(g3));
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == X86_MT_WC) && mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("base", "Initial import");
+    r.git("branch stable");
+    // Upstream: A adds twenty functions, B (its follow-up fix) rewrites two of them, X fixes B.
+    std::vector<std::string> feature;
+    for (int k = 1; k <= 20; ++k) feature.push_back(fmt::format("int g1_feature_{}(void) {{ return {} * 3; }}", k, k));
+    s->edit("g1.c", 11, 0, feature);
+    s->commit("A", "g1: add the feature functions\n\nSigned-off-by: Up <up@example.org>\n");
+    s->edit("g1.c", 15, 2, {"int g1_feature_5(void) { return 5 * 4; } /* fixed */", "int g1_feature_6(void) { return 6 * 4; } /* fixed */"});
+    s->commit("B", "g1: fix features 5 and 6\n\nFixes: " + s->id["A"].substr(0, 12) + " (\"g1: add the feature functions\")\n");
+    s->edit("g1.c", 50, 1, {"int g1_30(void) { return 30 + x_fix(); }"});
+    s->commit("X", "g1: fix the fix\n\nFixes: " + s->id["B"].substr(0, 12) + " (\"g1: fix features 5 and 6\")\n");
+    // C replaces ten functions of g2; Y fixes C.
+    std::vector<std::string> fresh;
+    for (int k = 1; k <= 10; ++k) fresh.push_back(fmt::format("int g2_new_{}(void) {{ return {} + 100; }}", k, k));
+    s->edit("g2.c", 5, 10, fresh);
+    s->commit("C", "g2: new functions\n");
+    s->edit("g2.c", 30, 1, {"int g2_30(void) { return 30 + y_fix(); }"});
+    s->commit("Y", "g2: fix the new functions\n\nFixes: " + s->id["C"].substr(0, 12) + " (\"g2: new functions\")\n");
+    // E adds six functions to g3; P takes two of them out again.
+    std::vector<std::string> six;
+    for (int k = 1; k <= 6; ++k) six.push_back(fmt::format("int g3_e_{}(void) {{ return {} << 2; }}", k, k));
+    s->edit("g3.c", 21, 0, six);
+    s->commit("E", "g3: add the e functions\n");
+    s->edit("g3.c", 25, 2, {});
+    s->commit("P", "g3: Partially revert \"g3: add the e functions\"\n");
+    // M inverts a check; the old base spells the type another way.
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == X86_MT_WC) && !mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("M", "x86/MTRR: correct inadvertently inverted WC check\n");
+
+    // The stable branch, Xen's way.
+    r.git("checkout -q stable");
+    std::vector<std::string> squashed = feature;
+    squashed[4] = "int g1_feature_5(void) { return 5 * 4; } /* fixed */";
+    squashed[5] = "int g1_feature_6(void) { return 6 * 4; } /* fixed */";
+    s->edit("g1.c", 11, 0, squashed);
+    s->commit("S", "g1: add the feature functions\n\nSigned-off-by: Up <up@example.org>\nmaster commit: " + s->id["A"] +
+                       "\nmaster date: 2023-07-13 11:06:07 +0100\nmaster commit: " + s->id["B"] +
+                       "\nmaster date: 2023-07-20 09:00:00 +0200\n");
+    std::vector<std::string> reworked = {fresh[0], fresh[1], fresh[2]};
+    for (int k = 1; k <= 12; ++k) reworked.push_back(fmt::format("int g2_compat_{}(void) {{ return {} - 1; }}", k, k));
+    s->edit("g2.c", 21, 0, reworked);
+    s->commit("R", "g2: new functions, for the old base\n\nmaster commit: " + s->id["C"] +
+                       "\nmaster date: 2023-08-01 10:00:00 +0100\n");
+    // E and P squashed: none of P's lines is on the branch (it only removes E's).
+    s->edit("g3.c", 21, 0, {six[0], six[1], six[2], six[3]});
+    s->commit("SQ", "g3: add the e functions\n\n(cherry picked from commit " + s->id["E"] + ")\n(cherry picked from commit " +
+                        s->id["P"] + ")\n");
+    // M on the old base, which spells the type its own way: the same subject
+    // and file, no changed line in common.
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == MTRR_TYPE_WRCOMB) && mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("OLDNAMES", "g4: the stable branch's names\n");
+    r.write("g4.c", "int mtrr_add(int type)\n{\n\tif ((type == MTRR_TYPE_WRCOMB) && !mtrr_have_wrcomb()) {\n\t\treturn -1;\n\t}\n"
+                    "\treturn 0;\n}\n");
+    s->commit("M1", "x86/MTRR: correct inadvertently inverted WC check\n\nmaster commit: " + s->id["M"] + "\n");
+    // A second version of the branch, for rebase-diff: R reworked again, one line left in common.
+    r.git("checkout -q -b stable2 " + s->id["S"]);
+    std::vector<std::string> again = {fresh[0]};
+    for (int k = 1; k <= 10; ++k) again.push_back(fmt::format("int g2_again_{}(void) {{ return {} - 2; }}", k, k));
+    s->edit("g2.c", 21, 0, again);
+    s->commit("R2", "g2: new functions, once more\n\n(cherry picked from commit " + s->id["C"] + ")\n");
+    r.git("checkout -q main");
+  }
+  static void TearDownTestSuite() {
+    delete s;
+    s = nullptr;
+  }
+  static const match::StackEntry& entry(const match::StackReport& r, const std::string& name) {
+    for (auto& e : r.entries)
+      if (e.commit == s->id[name]) return e;
+    throw std::runtime_error("no entry for " + name);
+  }
+  static Scenario* s;
+};
+Scenario* ReferenceTest::s = nullptr;
+
+TEST_F(ReferenceTest, SquashNamingTwoCommitsCarriesBoth) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "S");
+  EXPECT_EQ(e.status, "upstream-modified");
+  std::map<std::string, const match::Pairing*> by;
+  for (auto& p : e.upstream) by[p.commit] = &p;
+  ASSERT_EQ(by.size(), 2u);
+  ASSERT_TRUE(by.count(s->id["A"]) && by.count(s->id["B"]));
+  EXPECT_TRUE(by[s->id["A"]]->by_reference);
+  EXPECT_TRUE(by[s->id["B"]]->by_reference);
+  EXPECT_EQ(by[s->id["A"]]->how, "similar");
+  EXPECT_EQ(by[s->id["B"]]->how, "folded");  // two of its four changed lines, a tenth of the squash
+  EXPECT_NEAR(by[s->id["B"]]->contained, 0.5, 0.01);
+  EXPECT_EQ(e.squash_of, 2u);
+  ASSERT_EQ(e.claimed.size(), 2u);
+  for (auto& c : e.claimed) {
+    EXPECT_EQ(c.kind, "master_commit");
+    EXPECT_TRUE(c.holds) << c.why;
+  }
+  EXPECT_FALSE(e.false_claim);
+  EXPECT_EQ(r.summary.at("squashes"), 2u);  // S, and SQ below
+
+  // The report says so, and JSON carries it.
+  EXPECT_NE(report::stack_text(r, false).find("a squash of 2 upstream commits"), std::string::npos);
+  auto j = report::stack_json(r);
+  bool seen = false;
+  for (auto& p : j["patches"])
+    if (p["commit"] == s->id["S"]) {
+      seen = true;
+      EXPECT_EQ(p["squash_of"], 2);
+      EXPECT_EQ(p["upstream"].size(), 2u);
+    }
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(ReferenceTest, ReworkedBackportKnownByItsReferenceIsUpstreamModified) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "R");
+  EXPECT_EQ(e.status, "upstream-modified");
+  ASSERT_EQ(e.upstream.size(), 1u);
+  EXPECT_EQ(e.upstream[0].commit, s->id["C"]);
+  EXPECT_EQ(e.upstream[0].how, "reworked");
+  EXPECT_TRUE(e.upstream[0].by_reference);
+  EXPECT_LT(e.upstream[0].similarity, 0.3);
+  EXPECT_GT(e.upstream[0].similarity, 0.0);
+  EXPECT_EQ(e.squash_of, 0u);
+  ASSERT_EQ(e.claimed.size(), 1u);
+  EXPECT_TRUE(e.claimed[0].holds) << e.claimed[0].why;
+  EXPECT_FALSE(e.false_claim);
+  EXPECT_EQ(r.summary.at("false_claims"), 0u);
+}
+
+TEST_F(ReferenceTest, FixesCountsEveryReferencedCommitAsCarried) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::FixesOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_fixes(repo, o);
+  std::map<std::string, const match::MissingFix*> missing;
+  for (auto& m : r.missing) missing[m.commit] = &m;
+  // B is carried by the squash (so not missing), which makes X (its fix) missing;
+  // C is carried by the reworked backport, which makes Y missing.
+  EXPECT_FALSE(missing.count(s->id["B"]));
+  ASSERT_TRUE(missing.count(s->id["X"]));
+  ASSERT_TRUE(missing.count(s->id["Y"]));
+  EXPECT_EQ(missing.size(), 2u);
+  EXPECT_EQ(missing[s->id["X"]]->fixes, std::vector<std::string>{s->id["B"]});
+  EXPECT_EQ(missing[s->id["X"]]->fixed_in_branch_as, std::vector<std::string>{s->id["S"]});
+  EXPECT_EQ(missing[s->id["Y"]]->fixed_in_branch_as, std::vector<std::string>{s->id["R"]});
+}
+
+TEST_F(ReferenceTest, RebaseDiffPairsByASharedReference) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::RebaseOptions o;
+  o.upstream = "main";
+  o.old_rev = "stable";
+  o.new_rev = "stable2";
+  auto rep = match::run_rebase_diff(repo, o);
+  bool paired = false;
+  for (auto& e : rep.entries) {
+    if (e.old_commit == s->id["R"]) {
+      EXPECT_EQ(e.status, "changed");
+      EXPECT_EQ(e.new_commit, s->id["R2"]);
+      EXPECT_EQ(e.how, "reference");
+      paired = true;
+    }
+    EXPECT_NE(e.status, "added") << e.subject;
+  }
+  EXPECT_TRUE(paired);
+}
+
+TEST_F(ReferenceTest, SquashedPartialRevertIsFoldedByItsReversePatch) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "SQ");
+  std::map<std::string, std::string> how;
+  for (auto& p : e.upstream) how[p.commit] = p.how;
+  EXPECT_EQ(how.size(), 2u);
+  EXPECT_EQ(how[s->id["P"]], "folded");  // P's removed lines are E's added ones
+  EXPECT_EQ(e.squash_of, 2u);
+  EXPECT_FALSE(e.false_claim);
+  for (auto& c : e.claimed) EXPECT_TRUE(c.holds) << c.value << ": " << c.why;
+}
+
+TEST_F(ReferenceTest, RenamedIdentifiersSameSubjectAndFileIsReworked) {
+  auto repo = git::Repository::open(s->repo.dir());
+  match::StackOptions o;
+  o.upstream = "main";
+  o.branch = "stable";
+  auto r = match::run_stack(repo, o);
+  auto& e = entry(r, "M1");
+  EXPECT_EQ(e.status, "upstream-modified");
+  ASSERT_EQ(e.upstream.size(), 1u);
+  EXPECT_EQ(e.upstream[0].commit, s->id["M"]);
+  EXPECT_EQ(e.upstream[0].how, "reworked");
+  EXPECT_DOUBLE_EQ(e.upstream[0].similarity, 0.0);
+  EXPECT_FALSE(e.false_claim);
 }
 
 // --- rebase-diff ---------------------------------------------------------------

@@ -34,8 +34,9 @@ void setup_fixes(CLI::App& app, Context& ctx) {
   cmd->add_option("branch", o->branch, "The branch to check (default: HEAD)")->capture_default_str();
   cmd->footer(
       "A fix is missing when its Fixes: (or `This reverts commit`) target is carried by the branch (the\n"
-      "same commit, or a backport found by patch-id, references or diff similarity) and the fix is\n"
-      "not; fixes of missing fixes follow (depth 2, 3, ...). References that name no commit are listed\n"
+      "same commit, or a backport found by patch-id, references or diff similarity; a squash that\n"
+      "names several upstream commits carries each, see beaver index --help for the references read)\n"
+      "and the fix is not; fixes of missing fixes follow (depth 2, 3, ...). References that name no commit are listed\n"
       "apart. --apply-check cherry-picks in memory: the repository, index and work tree are not touched.\n\n"
       "Waiver file:\n"
       "  [[waiver]]\n"

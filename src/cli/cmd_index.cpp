@@ -45,13 +45,25 @@ void setup_index(CLI::App& app, Context& ctx) {
       "it) and is updated incrementally: a second run indexes only new commits, and a run on an unchanged repository returns at once. An\n"
       "interrupted run (even kill -9) is resumed by the next one; two runs at once take turns.\n"
       "Commits whose objects are missing are indexed with what could be read and listed.\n\n"
+      "Backport references are read from every message: (cherry picked from commit X),\n"
+      "commit X upstream., [ Upstream commit X ], Upstream commit X, (backported from commit X),\n"
+      "a `commit X` line (RHEL), Git-commit: X (SUSE), master commit: X (Xen), DEP-3's\n"
+      "Origin: upstream|backport, URL and Applied-Upstream: URL, Yocto's Upstream-Status:\n"
+      "Backport [URL or id], and forge commit URLs on Upstream:/Upstream-Commit: lines or on\n"
+      "Link: lines that say upstream. More conventions come from git config\n"
+      "beaver.referencePattern (multi-valued): a POSIX extended regular expression whose first\n"
+      "group is the commit id, optionally `kind=NAME:` first. The patterns are stored in the\n"
+      "index: when they change, the next run reads every commit's references again. A bad\n"
+      "pattern is an input error (exit 2). For instance:\n"
+      "  git config --add beaver.referencePattern 'kind=gerrit:^Original-Commit-Id: ([0-9a-f]{40})$'\n\n"
       "Examples:\n"
       "  beaver index                          index every branch and tag of the current repository\n"
       "  beaver index --repo ~/linux v6.1..v6.12\n"
       "  beaver index --json | jq .new_commits\n"
       "  beaver index --rebuild                start over\n"
       "  beaver index --release-pattern 'RELEASE-*'   releases tagged RELEASE-4.18.0 (Xen), remembered\n"
-      "  beaver index --verify                 is the index file sound and complete?");
+      "  beaver index --verify                 is the index file sound and complete?\n"
+      "  beaver index --json | jq .reference_patterns   the user-defined reference patterns in effect");
   cmd->callback([o, cmd, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     if (o->verify) {
@@ -103,6 +115,8 @@ void setup_index(CLI::App& app, Context& ctx) {
       for (auto& p : s.stored_problems) j["earlier_problems"].push_back({{"commit", p.commit}, {"error", p.what}});
       j["release_pattern"] = s.release_pattern;
       j["release_tags"] = s.release_tags;
+      j["reference_patterns"] = s.reference_patterns;
+      j["refs_reread"] = s.refs_reread;
       j["notes"] = s.notes;
       fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     }
@@ -112,6 +126,8 @@ void setup_index(CLI::App& app, Context& ctx) {
       else
         tprint(stderr, "beaver: indexed {} new commits ({} in the index, {} rendered by git) in {:.1f}s: {}\n",
                    s.new_commits, s.total_commits, s.by_git, s.seconds, s.index_path);
+      if (s.refs_reread)
+        tprint(stderr, "beaver: the reference conventions changed: references of {} commits read again\n", s.refs_reread);
       if (s.refs_unresolved)
         tprint(stderr, "beaver: {} Fixes:/backport references name no indexed commit or several (see beaver log)\n",
                    s.refs_unresolved);

@@ -42,13 +42,18 @@ void setup_stack(CLI::App& app, Context& ctx) {
   cmd->footer(
       "Statuses: upstream (same patch-id in the upstream), upstream-modified (same change with another\n"
       "diff: other context, conflicts resolved, partial, squashed; with a similarity), posted (found in\n"
-      "a --mail archive), unposted. Claims (UPSTREAM:/FROMLIST: prefixes, cherry-picked-from and\n"
-      "`commit X upstream.` references) are checked against the diffs. Updates the index first.\n\n"
+      "a --mail archive), unposted. Claims (UPSTREAM:/FROMLIST: prefixes and backport references:\n"
+      "cherry picked from, commit X upstream., master commit: X, DEP-3 Origin:, Yocto Upstream-Status:,\n"
+      "git config beaver.referencePattern; see beaver index --help) are checked against the diffs. A\n"
+      "commit that names several upstream commits is a squash of all of them; a reference whose diff\n"
+      "shares some changed lines is a reworked backport (upstream-modified), one that shares none is a\n"
+      "false claim. Updates the index first.\n\n"
       "Examples:\n"
       "  beaver stack --upstream v6.12 vendor/snp\n"
       "  beaver stack -u origin/master --mail ~/lore/linux-coco --format html -o stack.html\n"
       "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.status == \"unposted\") | .subject'\n"
-      "  beaver stack -u v6.12 --check --format markdown > comment.md   # exit 1 if unposted or false claims");
+      "  beaver stack -u v6.12 --check --format markdown > comment.md   # exit 1 if unposted or false claims\n"
+      "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.squash_of > 0) | .subject'   squashes");
   cmd->callback([o, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     match::StackOptions so;

@@ -408,6 +408,21 @@ bool is_utf8_name(std::string_view e) {
 
 CommitInfo Repository::commit_info(const Oid& id) const { return read_commit_info(repo_.get(), id); }
 
+std::vector<std::string> Repository::config_values(const std::string& key) const {
+  std::vector<std::string> out;
+  git_config* cfg = nullptr;
+  if (git_repository_config_snapshot(&cfg, repo_.get()) != 0) throw Error("{}: reading git config: {}", path_, last_error());
+  git_config_iterator* it = nullptr;
+  if (git_config_multivar_iterator_new(&it, cfg, key.c_str(), nullptr) == 0) {
+    git_config_entry* e = nullptr;
+    while (git_config_next(&e, it) == 0)
+      if (e->value) out.emplace_back(e->value);
+    git_config_iterator_free(it);
+  }
+  git_config_free(cfg);
+  return out;
+}
+
 CommitInfo read_commit_info(git_repository* repo, const Oid& id) {
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo, &id.raw) != 0)

@@ -130,6 +130,10 @@ public:
   // Every branch and tag tip (what `beaver index` indexes by default).
   RevisionSet all_refs() const;
 
+  // Every value of a multi-valued git config key (repository, global and
+  // system config, as `git config --get-all KEY` lists them), in order.
+  std::vector<std::string> config_values(const std::string& key) const;
+
   // Runs git with this repository as its directory (and its work tree, whose
   // .gitattributes git reads); used where git itself is the reference
   // (rev-parse syntax, rename detection).

@@ -85,8 +85,9 @@ bool is_release_tag(const std::string& name, const std::string& pattern) {
 // Writes one scanned commit and everything derived from it.
 class Writer {
 public:
-  explicit Writer(Database& db)
-      : commit_(db.prepare(
+  Writer(Database& db, const message::ReferenceRules& rules)
+      : rules_(rules),
+        commit_(db.prepare(
             "INSERT INTO commits(oid, parents, author_name, author_email, author_time, author_tz, committer_name, "
             "committer_email, committer_time, committer_tz, subject, norm_subject, is_merge, patch_id, "
             "cf_id, minhash, changed_lines, files, insertions, deletions, by_git, error, hunk_hashes) VALUES "
@@ -97,7 +98,7 @@ public:
         db_(db) {}
 
   void write(const git::CommitInfo& info, const git::ScanResult& r) {
-    message::Message msg = message::parse(info.message);
+    message::Message msg = message::parse(info.message, rules_);
     std::string parents;
     for (auto& p : info.parents) parents.append(raw_oid(p));
     int files = int(r.fp.files.size()), ins = 0, del = 0;
@@ -150,20 +151,53 @@ public:
     }
     int seq = 0;
     for (auto& t : msg.trailers) trailer_.bind(1, id).bind(2, seq++).bind(3, t.key).bind(4, t.value).run();
+    write_refs(id, msg);
+  }
+
+  // The Fixes: and backport references of one commit.
+  void write_refs(std::int64_t id, const message::Message& msg) {
     for (auto& f : msg.fixes) {
       ref_.bind(1, id).bind(2, "fixes").bind(3, f.commit).bind(4, f.subject).bind(5, f.line);
       ref_.bind(6, f.commit.empty() && f.subject.empty() ? "malformed" : "pending").run();
     }
     for (auto& ref : msg.refs) {
-      ref_.bind(1, id).bind(2, message::to_string(ref.kind)).bind(3, ref.commit).bind_null(4).bind(5, ref.line);
+      ref_.bind(1, id).bind(2, message::kind_name(ref)).bind(3, ref.commit).bind_null(4).bind(5, ref.line);
       ref_.bind(6, "pending").run();
     }
   }
 
 private:
+  const message::ReferenceRules& rules_;
   Statement commit_, path_, trailer_, ref_;
   Database& db_;
 };
+
+// Reads the references of every commit up to `upto` (row id) again, with
+// `rules`: the patterns changed since they were read. Commits whose object
+// cannot be read keep the references they have. Returns how many were read.
+std::size_t reread_refs(Database& db, const git::Repository& repo, const message::ReferenceRules& rules,
+                        std::int64_t upto) {
+  Writer writer(db, rules);
+  auto all = db.prepare("SELECT id, oid FROM commits WHERE id <= ? ORDER BY id");
+  auto drop = db.prepare("DELETE FROM refs WHERE commit_id = ?");
+  all.bind(1, upto);
+  std::vector<std::pair<std::int64_t, git::Oid>> rows;
+  while (all.step()) rows.emplace_back(all.int64(0), oid_of_blob(all.blob(1)));
+  all.reset();
+  std::size_t n = 0;
+  for (auto& [id, oid] : rows) {
+    std::string message;
+    try {
+      message = repo.commit_info(oid).message;
+    } catch (const Error&) {
+      continue;  // a missing object: its references stay as they were read
+    }
+    drop.bind(1, id).run();
+    writer.write_refs(id, message::parse(message, rules));
+    ++n;
+  }
+  return n;
+}
 
 // Fills the hunks and bands lookup tables for every commit above
 // meta 'lookup_upto', in key order: sorted inserts touch each B-tree page
@@ -526,6 +560,7 @@ void upgrade(Database& db, std::int64_t version) {
   Transaction tx(db);
   try {
     if (version == 1) db.exec(kUpgradeFrom1);
+    if (version <= 2) db.exec(kUpgradeFrom2);
   } catch (const Error& e) {
     throw Error("{}: could not upgrade the index from schema version {}: {}; run `beaver index --rebuild`", db.path(),
                 version, e.what());
@@ -570,6 +605,10 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   UpdateSummary summary;
   std::string path = options.index_path.empty() ? default_index_path(repo) : options.index_path;
   summary.index_path = path;
+  // A bad pattern is an input error before any work, naming the config key.
+  const message::ReferenceRules rules = message::ReferenceRules::compile(
+      options.reference_patterns ? *options.reference_patterns : repo.config_values("beaver.referencePattern"));
+  summary.reference_patterns = rules.patterns();
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) throw Error("{}: cannot create its directory: {}", path, ec.message());
@@ -624,11 +663,16 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   bool shallow_changed = reconcile_shallow(db, repo, summary);
   if (shallow_changed) stored_tips.clear();
   bool all_known = std::all_of(tips.begin(), tips.end(), [&](auto& t) { return stored_tips.count(std::string(raw_oid(t.second))); });
-  std::string stored_pattern;
+  std::string stored_pattern, stored_rules;
   {
     auto st = db.prepare("SELECT value FROM meta WHERE key = 'release_pattern'");
     if (st.step()) stored_pattern = st.text(0);
+    auto rs = db.prepare("SELECT value FROM meta WHERE key = 'reference_rules'");
+    if (rs.step()) stored_rules = rs.text(0);
   }
+  // References are read with the built-in conventions and the user's
+  // patterns; when either changed since they were read, they are read again.
+  const bool rules_changed = stored_rules != rules.fingerprint();
   // The pattern is the index's: every command reads the same first releases,
   // and only an explicit --release-pattern changes it.
   const std::string pattern = options.release_pattern.value_or(stored_pattern.empty() ? std::string("v*") : stored_pattern);
@@ -641,7 +685,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   // Tags count too: a new tag on a known commit changes first releases.
   auto repo_tags = repo.tags();
   note_release_tags(repo_tags, pattern, summary);
-  if (all_known && stored_pattern == pattern && !tips.empty() && !tag_set_differs(db, repo_tags)) {
+  if (all_known && stored_pattern == pattern && !rules_changed && !tips.empty() && !tag_set_differs(db, repo_tags)) {
     summary.up_to_date = true;
     summary.total_commits = count_commits();
     summary.stored_problems = stored_problems(db, summary.problems);
@@ -672,6 +716,12 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
 
   // A large load builds the secondary indexes once at the end.
   std::size_t before = count_commits();
+  std::int64_t last_before = 0;  // the highest row id before this run
+  {
+    auto st = db.prepare("SELECT coalesce(max(id), 0) FROM commits");
+    st.step();
+    last_before = st.int64(0);
+  }
   if (commits.size() > 10000 && commits.size() > before) {
     Transaction tx(db);
     for (const char* name : kIndexNames) db.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
@@ -680,7 +730,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
 
   // Batches are written by a thread of their own while the next batch is
   // scanned; at most two wait, so memory stays bounded.
-  Writer writer(db);
+  Writer writer(db, rules);
   std::mutex mutex;
   std::condition_variable cv;
   std::deque<std::vector<git::ScanResult>> queue;
@@ -754,6 +804,10 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     phase("indexes");
     build_lookup(db);
     phase("lookup");
+    if (rules_changed && last_before > 0) {
+      summary.refs_reread = reread_refs(db, repo, rules, last_before);
+      phase("reread refs");
+    }
     summary.refs_unresolved = resolve_refs(db);
     tx.commit();
     phase("refs");
@@ -767,6 +821,7 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     for (auto& [name, oid] : tips) ins.bind(1, oid.hex()).bind_blob(2, oid.raw.id, GIT_OID_RAWSZ).run();
     auto meta = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
     meta.bind(1, "release_pattern").bind(2, pattern).run();
+    meta.bind(1, "reference_rules").bind(2, rules.fingerprint()).run();
     meta.bind(1, "repository").bind(2, repo.common_dir()).run();
     meta.bind(1, "shallow").bind(2, fmt::format("{}", fmt::join(git::shallow_commits(repo.get())->hex, "\n"))).run();
     tx.commit();

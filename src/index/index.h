@@ -26,6 +26,11 @@ struct UpdateOptions {
   // Unset: the pattern stored in the index by the run that last set it, else
   // "v*". Setting another one recomputes every first release (cheap).
   std::optional<std::string> release_pattern;
+  // User-defined reference patterns (message::ReferenceRules). Unset: git
+  // config beaver.referencePattern (every value). Stored in the index: when
+  // they (or the built-in conventions) changed since the last run, every
+  // indexed commit's references are read again.
+  std::optional<std::vector<std::string>> reference_patterns;
   bool rebuild = false;                   // delete the index file first
   unsigned threads = 0;                   // 0: every core
   std::size_t batch = 4096;               // commits per transaction
@@ -49,6 +54,8 @@ struct UpdateSummary {
   std::vector<Problem> problems; // commits with unreadable objects (this run)
   std::vector<Problem> stored_problems;  // the same, found by earlier runs (still in the index)
   std::string release_pattern;   // the pattern in effect
+  std::vector<std::string> reference_patterns;  // the user-defined reference patterns in effect
+  std::size_t refs_reread = 0;   // commits whose references were read again (the patterns changed)
   std::size_t release_tags = 0;  // tags it matches
   std::vector<std::string> notes;  // said once on stderr too (warn_once): no release tag, shallow history
   double seconds = 0;

@@ -6,9 +6,16 @@
 // with another application id or a newer version is refused with a clear
 // error; `beaver index --rebuild` recreates it.
 //
-// Version 2 (version 1 kept first_tag and first_release in commits; `beaver
-// index` upgrades such a file in place, see kUpgradeFrom1):
-//   meta(key, value)                 repository path, release pattern, dates
+// Version 3 (version 1 kept first_tag and first_release in commits, version 2
+// read fewer backport conventions; `beaver index` upgrades such a file in
+// place, see kUpgradeFrom1 and kUpgradeFrom2):
+//   meta(key, value)                 repository path, release pattern, dates,
+//                                    reference_rules: the reference conventions
+//                                    the refs were read with (the built-in ones'
+//                                    version and the user's beaver.referencePattern
+//                                    values, message::ReferenceRules::fingerprint);
+//                                    when it differs from this run's, every
+//                                    commit's references are read again
 //   commits(id, oid, ...)            one row per indexed commit (merges too)
 //       oid BLOB(20)                 commit id
 //       parents BLOB                 parent ids, 20 bytes each
@@ -38,7 +45,11 @@
 //   trailers(commit_id, seq, key, value)
 //   (the four tables above are WITHOUT ROWID, clustered on their key)
 //   refs(commit_id, kind, target, subject, line, state, resolved)
-//       kind: fixes | cherry_picked_from | commit_upstream | upstream_commit | git_commit | reverts
+//       kind: fixes | reverts | a backport convention of message::RefKind (cherry_picked_from,
+//             commit_upstream, upstream_commit_bracketed, upstream_commit, git_commit_header,
+//             backported_from, commit_line, master_commit, dep3_origin, applied_upstream,
+//             upstream_status_backport, upstream_link) | the kind of a user pattern
+//             (reference_pattern, or the NAME of kind=NAME:)
 //       target: the id as written; state: resolved | by-subject | ambiguous | unknown | malformed
 //       resolved: BLOB(20) when state is resolved or by-subject
 //   tips(name, oid)                  the refs indexed by the last complete run
@@ -49,7 +60,7 @@
 
 namespace beaver::index {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr std::int32_t kApplicationId = 0x42454156;
 
 inline constexpr const char* kSchema = R"SQL(
@@ -90,6 +101,14 @@ ALTER TABLE commits DROP COLUMN first_tag;
 ALTER TABLE commits DROP COLUMN first_release;
 DROP INDEX IF EXISTS paths_path;
 PRAGMA user_version = 2;
+)SQL";
+
+// Version 2 to 3: more backport conventions (Xen's master commit:, DEP-3,
+// Yocto, upstream commit URLs) and user-defined ones. No table changes: the
+// missing meta 'reference_rules' makes the same run read every commit's
+// references again.
+inline constexpr const char* kUpgradeFrom2 = R"SQL(
+PRAGMA user_version = 3;
 )SQL";
 
 // Secondary indexes. A large load drops them first and builds them at the

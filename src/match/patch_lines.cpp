@@ -30,7 +30,7 @@ bool trivial(std::string_view stripped) {
 
 }  // namespace
 
-LineSet line_set(std::string_view text) {
+LineSet line_set(std::string_view text, bool inverted) {
   LineSet set;
   std::vector<std::uint64_t> weak;
   bool in_hunk = false;
@@ -47,7 +47,7 @@ LineSet line_set(std::string_view text) {
         --remaining_new;
         sign = ' ';
       }
-      stripped.assign(1, sign);
+      stripped.assign(1, inverted && sign == '-' ? '+' : inverted && sign == '+' ? '-' : sign);
       for (char c : line.empty() ? std::string_view() : line.substr(1))
         if (!is_space(c)) stripped += c;
       bool is_trivial = trivial(std::string_view(stripped).substr(1));

@@ -31,7 +31,9 @@ struct LineSet {
   int files = 0;
 };
 
-LineSet line_set(std::string_view diff_text);
+// With `inverted`, the lines of the reverse patch (added and removed swapped):
+// what a commit that undoes or rewrites this one's lines shares with it.
+LineSet line_set(std::string_view diff_text, bool inverted = false);
 
 struct Similarity {
   double dice = 0;       // 2|A∩B| / (|A|+|B|): the similarity reported to users

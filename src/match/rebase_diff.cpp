@@ -115,7 +115,9 @@ RebaseReport run_rebase_diff(const git::Repository& repo, const RebaseOptions& o
         for (std::size_t j : it->second) {
           if (new_to_old[j] >= 0) continue;
           Similarity s = lines_sim(i, j);
-          if (s.dice >= 0.3 || olds[i].norm_subject == news[j].norm_subject) {
+          // A shared reference with a changed line in common: the same backport
+          // (reworked, or squashed with another the other version names too).
+          if (s.dice >= 0.3 || s.common >= 1 || olds[i].norm_subject == news[j].norm_subject) {
             pair(i, j, "reference", s.dice);
             break;
           }

@@ -59,6 +59,11 @@ struct Judge {
     else if ((e.posted = posted.find(rec))) e.status = "posted";
     else e.status = "unposted";
     bool in_upstream = e.status == "upstream" || e.status == "upstream-modified";
+    if (e.status == "upstream-modified") {
+      std::size_t parts = 0;
+      for (auto& p : e.upstream) parts += p.by_reference || p.how == "part" || p.how == "folded";
+      if (parts >= 2) e.squash_of = parts;
+    }
 
     // What the commit says about itself.
     message::Message msg = message::parse(rec.subject + "\n");
@@ -83,7 +88,16 @@ struct Judge {
     }
     for (auto& ref : rec.refs) {
       if (!is_backport_ref(ref.kind)) continue;
-      e.claimed.push_back(check_reference(rec, ref));
+      Claim c = check_reference(rec, ref);
+      // What the matcher paired by reference (a folded follow-up, a reworked
+      // backport with the same subject in the same files) is carried.
+      if (!c.holds && c.in_upstream)
+        for (auto& p : e.upstream)
+          if (p.by_reference && p.commit == c.resolved) {
+            c.holds = true;
+            c.why.clear();
+          }
+      e.claimed.push_back(std::move(c));
     }
     for (auto& [key, value] : rec.trailers)
       if (key == "Link") e.claimed.push_back(Claim{"link", value, "", false, -1, true, ""});
@@ -118,8 +132,11 @@ struct Judge {
     }
     Similarity s = matcher.compare(*git::Oid::from_hex(rec.oid), *id);
     c.similarity = s.dice;
-    c.holds = s.dice >= 0.3 || s.in_first >= 0.5;
-    if (!c.holds) c.why = fmt::format("the diff differs from {} (similarity {:.2f})", short_id(c.resolved), s.dice);
+    // A reworked backport or a squash still carries the commit it names; only
+    // a diff with no changed line in common makes the reference false.
+    c.holds = s.common >= 1;
+    if (!c.holds)
+      c.why = fmt::format("the diff shares no changed line with {} (similarity {:.2f})", short_id(c.resolved), s.dice);
     return c;
   }
 };
@@ -189,9 +206,11 @@ StackReport run_stack(const git::Repository& repo, const StackOptions& o) {
   for (auto& e : rep.entries) {
     ++rep.summary[e.status];
     if (e.false_claim) ++rep.summary["false_claims"];
+    if (e.squash_of) ++rep.summary["squashes"];
   }
   rep.summary["total"] = rep.entries.size();
-  for (const char* st : {"upstream", "upstream-modified", "posted", "unposted", "false_claims"}) rep.summary[st] += 0;
+  for (const char* st : {"upstream", "upstream-modified", "posted", "unposted", "false_claims", "squashes"})
+    rep.summary[st] += 0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }

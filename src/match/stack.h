@@ -45,6 +45,9 @@ struct StackEntry {
   std::vector<Pairing> upstream;   // best first
   std::optional<Posting> posted;
   std::vector<Claim> claimed;
+  // The number of upstream commits this commit squashes (2 or more: the
+  // upstream pairs it names by reference, or its `part`/`folded` pairs), or 0.
+  std::size_t squash_of = 0;
   bool false_claim = false;
   std::string error;               // e.g. objects missing when indexed
 };

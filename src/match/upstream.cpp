@@ -155,6 +155,11 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
     return std::tuple(r.e.reference || r.e.cf, r.e.hunks, r.estimate, r.e.subject);
   };
   std::sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) { return key(a) > key(b); });
+  // A commit that names several upstream commits squashes them.
+  std::set<std::string> named;
+  for (auto& ref : d.refs)
+    if (is_backport_ref(ref.kind) && !ref.resolved.empty()) named.insert(ref.resolved);
+  const bool squash = named.size() >= 2;
   std::vector<std::string> my_paths;  // with old paths, read when a huge candidate needs them
   constexpr std::size_t kConfirm = 8;
   std::size_t confirmed = 0;
@@ -223,10 +228,55 @@ UpstreamMatch UpstreamMatcher::match(const index::CommitRecord& d) {
       p.how = "part";
     } else if (evidence && s.common >= 1 && (s.dice >= 0.3 || s.in_first >= 0.5)) {
       p.how = "similar";
+    } else if (r.e.reference && s.common >= 1) {
+      // The message names it and the diffs share changed lines, too few for
+      // the rules above: a squash that folds this commit in with others (its
+      // follow-up fix rewrites lines the squash adds), or a backport reworked
+      // for an older base. Only a reference can say so.
+      p.how = squash ? "folded" : "reworked";
+    } else if (r.e.reference && r.e.subject && same_file) {
+      // Named, same subject, same files, and not one changed line left as it
+      // was: a backport onto code whose names changed since (Xen's MTRR_TYPE_WRCOMB
+      // for X86_MT_WC). Three pieces of evidence agree; the similarity says how little
+      // of the diff did.
+      p.how = "reworked";
     } else {
       continue;
     }
     result.pairs.push_back(std::move(p));
+  }
+  // A squash's follow-up that only removes or rewrites lines another named
+  // commit adds shares no line with the squash (those lines never reached the
+  // branch). It is folded in when its reverse patch shares changed lines with
+  // a named commit paired above: confirmed on the diffs, not on the message.
+  if (squash) {
+    for (auto& hex : named) {
+      if (std::any_of(result.pairs.begin(), result.pairs.end(), [&](const Pairing& p) { return p.commit == hex; })) continue;
+      auto oid = git::Oid::from_hex(hex);
+      std::string blob = index::blob_of_hex(hex);
+      if (!oid || blob.empty()) continue;
+      std::int64_t id = -1;
+      by_oid_.bind_blob(1, blob.data(), blob.size());
+      if (by_oid_.step()) id = by_oid_.int64(0);
+      by_oid_.reset();
+      if (!in_upstream(id)) continue;
+      LineSet reverse = line_set(diffs_.text(*oid), true);
+      bool undoes = false;
+      for (auto& p : result.pairs)
+        if (p.by_reference)
+          if (auto other = git::Oid::from_hex(p.commit); other && match::compare(reverse, diffs_.lines(*other)).common >= 1)
+            undoes = true;
+      if (!undoes) continue;
+      ++stats_.candidates;
+      Pairing p = describe(id);
+      Similarity s = compare(*self, *oid);
+      p.how = "folded";
+      p.by_reference = true;
+      p.similarity = s.dice;
+      p.covered = s.in_first;
+      p.contained = s.in_second;
+      result.pairs.push_back(std::move(p));
+    }
   }
   // A squash is reported with all its parts; otherwise the best pairs.
   std::stable_sort(result.pairs.begin(), result.pairs.end(),

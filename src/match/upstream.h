@@ -35,6 +35,16 @@ struct Pairing {
   //   similar    most changed lines agree (conflict-resolved or retouched backport)
   //   partial    this commit carries part of the other (a subset of its lines)
   //   part       the other is part of this commit (a squash of several)
+  //   folded     (by reference only) this commit names several upstream
+  //              commits and shares changed lines with this one, too few for
+  //              the rules above: a follow-up fix folded into a squash
+  //   folded     also: a named commit of a squash that only removes or
+  //              rewrites lines another named commit adds (its reverse patch
+  //              shares lines with that one), so none of its lines is here
+  //   reworked   (by reference only) the message names it and the diffs
+  //              share changed lines, too few for the rules above, or none but
+  //              with the same subject in the same files: a backport reworked
+  //              for an older base
   std::string how;
   bool by_reference = false;  // the message names this commit
   double similarity = 1.0;    // Dice coefficient of changed lines, in [0, 1]

@@ -1,6 +1,12 @@
 // Commit-message parser; the rules are documented in message.h.
 #include "message/message.h"
 
+#include "util/error.h"
+
+#include <fmt/format.h>
+#include <regex.h>
+
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <utility>
@@ -738,9 +744,185 @@ bool rest_is_punctuation_end(string_view rest) {
   return t.empty() || t[0] == '(' || t[0] == ']' || t[0] == '.';
 }
 
-void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<CommitRef>& refs) {
-  if (c.empty() || blank(c[0])) return;
-  if (match_picked(s, c, next, line, refs)) return;
+// An id that stands alone in prose-free text (a Yocto "Backport [X]"): 7..40
+// hex digits with a letter, or at least 12 digits, so that a version or a
+// date is not taken for one.
+size_t lone_id_at(string_view s, size_t pos) {
+  size_t n = commit_id_at(s, pos);
+  if (!n) return 0;
+  if (pos > 0 && (is_alnum(s[pos - 1]) || s[pos - 1] == '.' || s[pos - 1] == '_')) return 0;
+  if (pos + n < s.size() && s[pos + n] == '.' && pos + n + 1 < s.size() && is_digit(s[pos + n + 1])) return 0;
+  if (n >= 12) return n;
+  for (size_t i = pos; i < pos + n; ++i)
+    if (is_alpha(s[i])) return n;
+  return 0;
+}
+
+// A commit id in a forge's commit URL (see message.h): sets *id to its
+// position in `w` and returns its length, or 0.
+size_t url_commit_id(string_view w, size_t* id) {
+  auto at = [&](size_t p) {
+    if (size_t n = commit_id_at(w, p)) {
+      *id = p;
+      return n;
+    }
+    return size_t(0);
+  };
+  for (string_view path : {string_view("/commit/"), string_view("/commits/")}) {
+    for (size_t p = ifind(w, path); p != npos; p = ifind(w, path, p + 1)) {
+      size_t q = p + path.size();
+      if (q < w.size() && w[q] == '?') {
+        // cgit: /commit/?id=X, /commit/?h=branch&id=X
+        for (size_t k = q; k < w.size(); ++k)
+          if ((w[k] == '?' || w[k] == '&' || w[k] == ';') && istarts_with(w.substr(k + 1), "id="))
+            if (size_t n = at(k + 4)) return n;
+      } else if (size_t n = at(q)) {
+        return n;
+      }
+    }
+  }
+  for (string_view key : {string_view("a=commit;h="), string_view("a=commitdiff;h=")})
+    if (size_t p = ifind(w, key); p != npos)
+      if (size_t n = at(p + key.size())) return n;
+  if (size_t p = ifind(w, "git.kernel.org/"); p != npos) {
+    if (size_t l = ifind(w, "/linus/", p); l != npos)
+      if (size_t n = at(l + 7)) return n;
+    if (size_t l = ifind(w, "/c/", p); l != npos)
+      if (size_t n = at(l + 3)) return n;
+  }
+  return 0;
+}
+
+// The words of a header value: split at blanks and at the brackets and commas
+// that surround URLs in prose.
+std::vector<string_view> value_words(string_view v) {
+  std::vector<string_view> out;
+  auto sep = [](char c) { return ascii_space(c) || c == '<' || c == '>' || c == '[' || c == ']' || c == '(' || c == ')' || c == ','; };
+  size_t i = 0;
+  while (i < v.size()) {
+    while (i < v.size() && sep(v[i])) ++i;
+    size_t b = i;
+    while (i < v.size() && !sep(v[i])) ++i;
+    if (i > b) out.push_back(v.substr(b, i - b));
+  }
+  return out;
+}
+
+struct FoundId {
+  std::string commit, url;
+};
+
+// The first commit URL in `v`, or (with allow_commit_word) "commit:X".
+std::optional<FoundId> find_url_or_commit_word(string_view v, bool allow_commit_word) {
+  std::vector<string_view> words = value_words(v);
+  for (size_t k = 0; k < words.size(); ++k) {
+    string_view w = words[k];
+    if (w.find("://") != npos) {
+      size_t id = 0;
+      if (size_t n = url_commit_id(w, &id)) return FoundId{lowered(w.substr(id, n)), std::string(w)};
+    } else if (allow_commit_word && istarts_with(w, "commit:")) {
+      // "commit:X", or "commit: X"
+      string_view rest = w.substr(7);
+      if (rest.empty() && k + 1 < words.size()) rest = words[k + 1];
+      if (size_t n = commit_id_at(rest, 0)) return FoundId{lowered(rest.substr(0, n)), ""};
+    }
+  }
+  return std::nullopt;
+}
+
+// `Key: value` with a key of letters, digits, '-', '_' and single blanks
+// ("Upstream commit"), lower-cased with '-' and '_' as blanks; the value
+// after the colon. False when the line is not one.
+bool header_line(string_view c, std::string* key, string_view* value) {
+  size_t colon = c.find(':');
+  if (colon == npos || colon == 0 || colon > 40) return false;
+  std::string k;
+  for (size_t i = 0; i < colon; ++i) {
+    char ch = c[i];
+    if (is_alnum(ch)) k.push_back(to_lower(ch));
+    else if (ch == '-' || ch == '_' || blank(ch)) {
+      if (k.empty() || k.back() == ' ') return false;
+      k.push_back(' ');
+    } else {
+      return false;
+    }
+  }
+  while (!k.empty() && k.back() == ' ') k.pop_back();
+  if (k.empty()) return false;
+  *key = std::move(k);
+  *value = c.substr(colon + 1);
+  return true;
+}
+
+// True when `v` has the word "upstream" outside its URLs.
+bool says_upstream(string_view v) {
+  for (string_view w : value_words(v))
+    if (w.find("://") == npos)
+      for (size_t p = ifind(w, "upstream"); p != npos; p = ifind(w, "upstream", p + 1))
+        if ((p == 0 || !is_alpha(w[p - 1])) && (p + 8 >= w.size() || !is_alpha(w[p + 8]))) return true;
+  return false;
+}
+
+// The DEP-3, Yocto and forge-URL conventions: one `Key: value` line.
+bool scan_header_refs(string_view c, int line, std::vector<CommitRef>& refs) {
+  std::string key;
+  string_view value;
+  if (!header_line(c, &key, &value)) return false;
+  auto add = [&](RefKind k, FoundId f) {
+    CommitRef r;
+    r.kind = k;
+    r.commit = std::move(f.commit);
+    r.extra = std::move(f.url);
+    r.line = line;
+    refs.push_back(std::move(r));
+    return true;
+  };
+  if (key == "origin") {
+    string_view v = trim(value);
+    size_t comma = v.find(',');
+    string_view category = comma == npos ? string_view() : trim(v.substr(0, comma));
+    bool has_category = !category.empty() && category.find_first_of(" \t:/") == npos;
+    if (has_category) {
+      if (!iequals(category, "upstream") && !iequals(category, "backport")) return false;
+      v = v.substr(comma + 1);
+    }
+    if (auto f = find_url_or_commit_word(v, true)) return add(RefKind::dep3_origin, std::move(*f));
+    return false;
+  }
+  if (key == "applied upstream") {
+    if (auto f = find_url_or_commit_word(value, true)) return add(RefKind::applied_upstream, std::move(*f));
+    return false;
+  }
+  if (key == "upstream status") {
+    string_view v = ltrim_ascii(value);
+    size_t after = match_words(v, 0, {"backport"});
+    if (after == npos) return false;
+    string_view rest = trim(v.substr(after));
+    if (rest.empty() || rest[0] != '[') return false;
+    size_t close = rest.rfind(']');
+    string_view inside = rest.substr(1, close == npos ? npos : close - 1);
+    if (auto f = find_url_or_commit_word(inside, true)) return add(RefKind::upstream_status_backport, std::move(*f));
+    for (string_view w : value_words(inside))
+      if (size_t n = lone_id_at(w, 0); n == w.size() || (n && w[n] == '.' && n + 1 == w.size()))
+        return add(RefKind::upstream_status_backport, FoundId{lowered(w.substr(0, n)), ""});
+    return false;
+  }
+  bool upstream_key = key == "upstream" || key == "upstream commit" || key == "upstream link" ||
+                      key == "upstream url" || key == "upstream patch";
+  if (upstream_key || (key == "link" && says_upstream(value))) {
+    if (auto f = find_url_or_commit_word(value, false)) return add(RefKind::upstream_link, std::move(*f));
+    if (key == "upstream commit") {
+      string_view v = ltrim_blank(value);
+      if (size_t n = commit_id_at(v, 0); n && rest_is_punctuation_end(v.substr(n)))
+        return add(RefKind::upstream_commit, FoundId{lowered(v.substr(0, n)), ""});
+    }
+  }
+  return false;
+}
+
+bool scan_refs(string_view s, string_view c, size_t next, int line, std::vector<CommitRef>& refs) {
+  if (c.empty() || blank(c[0])) return false;
+  if (match_picked(s, c, next, line, refs)) return true;
 
   auto add = [&](RefKind k, size_t id, size_t n) {
     CommitRef r;
@@ -759,11 +941,11 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
         size_t up = skip_blanks(rest, 0);
         if (up > 0 && match_words(rest, up, {"upstream"}) != npos) {
           add(RefKind::commit_upstream, id, n);
-          return;
+          return true;
         }
         if (n == 40 && trim(rest).empty()) {
           add(RefKind::commit_line, id, n);
-          return;
+          return true;
         }
       }
     }
@@ -776,7 +958,7 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
       if (id > after)
         if (size_t n = commit_id_at(c, id)) {
           add(RefKind::upstream_commit_bracketed, id, n);
-          return;
+          return true;
         }
     }
     if (size_t after = match_words(c, p, {"commit"}); after != npos) {
@@ -787,7 +969,7 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
           size_t up = skip_blanks(rest, 0);
           if (up > 0 && match_words(rest, up, {"upstream"}) != npos) {
             add(RefKind::upstream_commit_bracketed, id, n);
-            return;
+            return true;
           }
         }
     }
@@ -798,7 +980,7 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
     if (id > after)
       if (size_t n = commit_id_at(c, id); n && rest_is_punctuation_end(c.substr(id + n))) {
         add(RefKind::upstream_commit, id, n);
-        return;
+        return true;
       }
   }
   // Git-commit: X (SUSE)
@@ -808,10 +990,23 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
       size_t id = skip_blanks(c, static_cast<size_t>(sep) + 1);
       if (size_t n = commit_id_at(c, id)) {
         add(RefKind::git_commit_header, id, n);
-        return;
+        return true;
       }
     }
   }
+  // master commit: X (Xen)
+  if (size_t after = match_words(c, 0, {"master", "commit"}); after != npos) {
+    size_t p = skip_blanks(c, after);
+    if (p < c.size() && c[p] == ':') {
+      size_t id = skip_blanks(c, p + 1);
+      if (size_t n = commit_id_at(c, id)) {
+        add(RefKind::master_commit, id, n);
+        return true;
+      }
+    }
+  }
+  // Origin:, Applied-Upstream:, Upstream-Status: Backport, upstream commit URLs
+  if (scan_header_refs(c, line, refs)) return true;
   // This reverts commit X[.|, reversing changes made to Y.]
   for (size_t at = ifind(c, "this"); at != npos; at = ifind(c, "this", at + 1)) {
     if (at > 0 && (is_alnum(c[at - 1]) || c[at - 1] == '_')) continue;
@@ -821,9 +1016,10 @@ void scan_refs(string_view s, string_view c, size_t next, int line, std::vector<
     if (id == after) continue;
     if (size_t n = commit_id_at(c, id)) {
       add(RefKind::reverts, id, n);
-      return;
+      return true;
     }
   }
+  return false;
 }
 
 // --- subject prefixes and tags ---------------------------------------------------
@@ -992,7 +1188,7 @@ SubjectParts split_subject(string_view subject, bool want_details) {
   return parts;
 }
 
-Message parse_impl(string_view s) {
+Message parse_impl(string_view s, const ReferenceRules* rules) {
   Message m;
   m.line_count = count_lines(s);
 
@@ -1041,8 +1237,9 @@ Message parse_impl(string_view s) {
     Line l = line_at(s, q);
     q = l.next;
     string_view c = content(s, l);
+    bool found = !c.empty() && !git_space(c[0]) && scan_refs(s, c, l.next, lineno, m.refs);
+    if (rules && !found && !c.empty()) rules->scan(c, lineno, m.refs);
     if (c.empty() || git_space(c[0])) continue;
-    scan_refs(s, c, l.next, lineno, m.refs);
 
     long sep = find_separator(c);
     if (sep < 1) continue;
@@ -1114,6 +1311,12 @@ std::string_view to_string(RefKind kind) {
     case RefKind::reverts: return "reverts";
     case RefKind::backported_from: return "backported_from";
     case RefKind::commit_line: return "commit_line";
+    case RefKind::master_commit: return "master_commit";
+    case RefKind::dep3_origin: return "dep3_origin";
+    case RefKind::applied_upstream: return "applied_upstream";
+    case RefKind::upstream_status_backport: return "upstream_status_backport";
+    case RefKind::upstream_link: return "upstream_link";
+    case RefKind::pattern: return "pattern";
   }
   return "unknown";
 }
@@ -1126,9 +1329,103 @@ int count_lines(std::string_view raw_message) noexcept {
 
 Message parse(std::string_view raw_message) noexcept {
   try {
-    return parse_impl(raw_message);
+    return parse_impl(raw_message, nullptr);
   } catch (...) {
     return Message{};
+  }
+}
+
+Message parse(std::string_view raw_message, const ReferenceRules& rules) noexcept {
+  try {
+    return parse_impl(raw_message, rules.empty() ? nullptr : &rules);
+  } catch (...) {
+    return Message{};
+  }
+}
+
+std::string_view kind_name(const CommitRef& ref) {
+  return ref.kind == RefKind::pattern ? std::string_view(ref.name) : to_string(ref.kind);
+}
+
+// --- user-defined reference patterns ----------------------------------------------
+
+struct ReferenceRules::Compiled {
+  std::string kind;
+  regex_t re{};
+  Compiled() = default;
+  Compiled(const Compiled&) = delete;
+  Compiled& operator=(const Compiled&) = delete;
+  ~Compiled() { regfree(&re); }
+};
+
+ReferenceRules ReferenceRules::compile(const std::vector<std::string>& patterns, std::string_view source) {
+  ReferenceRules rules;
+  for (const std::string& pattern : patterns) {
+    auto c = std::make_shared<Compiled>();
+    c->kind = "reference_pattern";
+    string_view expr = pattern;
+    if (expr.starts_with("kind=")) {
+      size_t colon = expr.find(':');
+      if (colon == npos)
+        throw Error("{}: '{}': kind=NAME must be followed by ':' and the expression", source, pattern);
+      string_view name = expr.substr(5, colon - 5);
+      bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || is_digit(ch) || ch == '_' || ch == '-';
+      });
+      if (!ok)
+        throw Error("{}: '{}': the kind name '{}' must be lower-case letters, digits, '_' or '-'", source, pattern,
+                    name);
+      bool builtin = name == "fixes" || name == "pattern";
+      for (int k = 0; k <= static_cast<int>(RefKind::pattern); ++k)
+        builtin |= name == to_string(static_cast<RefKind>(k));
+      if (builtin)
+        throw Error("{}: '{}': '{}' is a built-in kind; name the pattern's kind otherwise", source, pattern, name);
+      c->kind = std::string(name);
+      expr = expr.substr(colon + 1);
+    }
+    std::string text(expr);
+    if (text.empty()) throw Error("{}: '{}': empty expression", source, pattern);
+    if (int rc = regcomp(&c->re, text.c_str(), REG_EXTENDED); rc != 0) {
+      char buf[256];
+      regerror(rc, &c->re, buf, sizeof buf);
+      throw Error("{}: '{}' is not a valid POSIX extended regular expression: {}", source, pattern, buf);
+    }
+    if (c->re.re_nsub < 1)
+      throw Error("{}: '{}' has no group: put the commit id in ( ), as in 'master commit: ([0-9a-f]{{40}})'", source,
+                  pattern);
+    rules.patterns_.push_back(pattern);
+    rules.compiled_.push_back(std::move(c));
+  }
+  return rules;
+}
+
+std::string ReferenceRules::fingerprint() const {
+  std::string out = fmt::format("builtin {}", kBuiltinReferenceRulesVersion);
+  for (auto& p : patterns_) out += "\n" + p;
+  return out;
+}
+
+void ReferenceRules::scan(std::string_view line, int lineno, std::vector<CommitRef>& refs) const noexcept {
+  if (compiled_.empty()) return;
+  try {
+    std::string text(line.substr(0, std::min<size_t>(line.size(), 4096)));
+    for (auto& c : compiled_) {
+      regmatch_t m[2];
+      m[0].rm_so = 0;
+      m[0].rm_eo = static_cast<regoff_t>(text.size());
+      if (regexec(&c->re, text.c_str(), 2, m, REG_STARTEND) != 0 || m[1].rm_so < 0) continue;
+      string_view id = string_view(text).substr(static_cast<size_t>(m[1].rm_so),
+                                                static_cast<size_t>(m[1].rm_eo - m[1].rm_so));
+      if (id.size() < 7 || id.size() > 40 || hex_run(id, 0) != id.size()) continue;
+      CommitRef r;
+      r.kind = RefKind::pattern;
+      r.name = c->kind;
+      r.commit = lowered(id);
+      r.line = lineno;
+      refs.push_back(std::move(r));
+      return;
+    }
+  } catch (...) {
   }
 }
 

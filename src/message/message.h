@@ -9,8 +9,9 @@
 // Robustness contract: any bytes are accepted (NUL bytes, invalid UTF-8, CRLF,
 // no final newline, 10 MB messages, 1 MB lines). NUL is an ordinary byte here,
 // unlike git's C strings. Everything is hand-written scanning in linear time;
-// no std::regex. parse() never throws (on allocation failure it returns an
-// empty Message) and never reads outside its input.
+// no std::regex (user-defined reference patterns go through POSIX regexec on
+// at most 4096 bytes of a line). parse() never throws (on allocation failure
+// it returns an empty Message) and never reads outside its input.
 //
 // Lines and line numbers: a line ends at '\n'; one '\r' before it (or at the
 // very end) is not part of the line, so CRLF messages parse like LF ones.
@@ -121,6 +122,34 @@
 //                              `git log` header of the upstream commit; the
 //                              full length keeps wrapped prose out)
 //   git_commit_header          Git-commit: X             (SUSE patch header)
+//   master_commit              master commit: X          (Xen's stable branches,
+//                              with a "master date:" line after it)
+//   dep3_origin                Origin: upstream, URL  /  Origin: backport, URL
+//                              (DEP-3 patch header of Debian and Ubuntu
+//                              packages); URL a forge's commit URL (below) or
+//                              "commit:X". Without a category only a commit
+//                              URL or commit:X counts; "vendor" and "other"
+//                              never do (they are not upstream commits)
+//   applied_upstream           Applied-Upstream: [version, ]URL (DEP-3): the
+//                              commit URL or commit:X; a version alone names
+//                              no commit and gives no reference
+//   upstream_status_backport   Upstream-Status: Backport [URL or id] (Yocto);
+//                              an id alone must have a letter or 12 digits, so
+//                              a version or date ("Backport [2.3.1]") is not one
+//   upstream_link              a commit URL on a Link:-style line that says it
+//                              is the upstream commit: the key names upstream
+//                              ("Upstream:", "Upstream-Commit:", "Upstream-Link:",
+//                              "Upstream commit:"), or a Link: line with the word
+//                              "upstream" beside the URL ("Link: URL (upstream
+//                              commit)"). "Upstream-Commit: X" with a bare id is
+//                              upstream_commit.
+//   Commit URLs of the common forges: .../commit/?id=X (cgit, also
+//   ?h=BRANCH&id=X), .../commit/X and .../-/commit/X (GitHub, GitLab, Gitea,
+//   cgit), .../commits/X (Bitbucket), gitweb's a=commit;h=X, and
+//   git.kernel.org/linus/X and git.kernel.org/.../c/X. The URL is kept in
+//   `extra`.
+//   pattern                    a user-defined pattern (ReferenceRules below):
+//                              the kind is the pattern's name
 //   reverts                    This reverts commit X[.|, reversing changes
 //                              made to Y] — anywhere in a column-0 line; a
 //                              partial revert ("This partially reverts") is
@@ -155,6 +184,7 @@
 // whose subject a maintainer retouched when applying them.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -205,6 +235,12 @@ enum class RefKind {
   reverts,                    // This reverts commit X.
   backported_from,            // (backported from commit X ...) (Ubuntu)
   commit_line,                // commit <40 hex> alone on its line (RHEL / CentOS Stream)
+  master_commit,              // master commit: X (Xen stable branches)
+  dep3_origin,                // Origin: upstream|backport, URL-or-commit:X (DEP-3)
+  applied_upstream,           // Applied-Upstream: URL-or-commit:X (DEP-3)
+  upstream_status_backport,   // Upstream-Status: Backport [URL or id] (Yocto)
+  upstream_link,              // a commit URL on a line that says it is the upstream commit
+  pattern,                    // a user-defined pattern (ReferenceRules); its name in CommitRef::name
 };
 
 // "cherry_picked_from", "commit_upstream", ... (the enumerator's name).
@@ -215,7 +251,47 @@ struct CommitRef {
   std::string commit;  // 7..40 hex digits, lower-cased
   std::string extra;   // e.g. Android "https://android.googlesource.com/kernel/common android-mainline"
   int line = 0;
+  std::string name;    // RefKind::pattern: the pattern's kind name
 };
+
+// The kind as the index stores it: to_string(kind), or a pattern's name.
+std::string_view kind_name(const CommitRef& ref);
+
+// The conventions references are read with: the built-in ones above, plus
+// user-defined patterns (git config beaver.referencePattern, multi-valued).
+// A pattern is a POSIX extended regular expression, optionally preceded by
+// `kind=NAME:` (NAME of [a-z0-9_-], not a built-in kind, "fixes" or
+// "reverts"; default "reference_pattern"). Its first group ( ) captures the
+// id, which must be 7..40 hex digits. Patterns are tried on every line after
+// the subject, indented ones too (anchor a pattern with ^ to keep quotes
+// out), case-sensitively, on the first 4096 bytes of a line; a line that a
+// built-in convention reads gives no second reference. `fingerprint()` is
+// what the index stores: when it changes, references are read again.
+class ReferenceRules {
+public:
+  ReferenceRules() = default;  // the built-in conventions only
+  // Throws beaver::Error naming `source` and the pattern when one does not
+  // compile or has no group.
+  static ReferenceRules compile(const std::vector<std::string>& patterns,
+                                std::string_view source = "beaver.referencePattern");
+  const std::vector<std::string>& patterns() const { return patterns_; }
+  // The version of the built-in conventions and the user patterns.
+  std::string fingerprint() const;
+  // Adds the reference a user pattern finds in one line (none when no
+  // pattern matches or the id is not 7..40 hex digits).
+  void scan(std::string_view line, int lineno, std::vector<CommitRef>& refs) const noexcept;
+  bool empty() const { return patterns_.empty(); }
+
+  struct Compiled;
+
+private:
+  std::vector<std::string> patterns_;
+  std::vector<std::shared_ptr<const Compiled>> compiled_;
+};
+
+// Bumped whenever a built-in convention is added or changed, so that indexes
+// read their references again.
+inline constexpr int kBuiltinReferenceRulesVersion = 2;
 
 struct StableHint {
   std::string address;   // lower-cased: "stable@vger.kernel.org" or "stable@kernel.org"
@@ -249,6 +325,8 @@ struct Message {
 
 // Never throws, never crashes, any bytes.
 Message parse(std::string_view raw_message) noexcept;
+// The same, with user-defined reference patterns.
+Message parse(std::string_view raw_message, const ReferenceRules& rules) noexcept;
 
 // The subject without reply markers, [..] tags and downstream prefixes, with
 // whitespace collapsed and trimmed; case kept. Idempotent.

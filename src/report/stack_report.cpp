@@ -38,8 +38,10 @@ std::string posted_text(const match::Posting& p) {
 
 std::string summary_line(const match::StackReport& r) {
   auto n = [&](const char* k) { return count_of(r.summary, k); };
-  return fmt::format("{} patches: {} upstream, {} upstream-modified, {} posted, {} unposted; {} with false claims",
-                     n("total"), n("upstream"), n("upstream-modified"), n("posted"), n("unposted"), n("false_claims"));
+  std::string squashes = n("squashes") ? fmt::format(" ({} squashes of several)", n("squashes")) : "";
+  return fmt::format("{} patches: {} upstream, {} upstream-modified{}, {} posted, {} unposted; {} with false claims",
+                     n("total"), n("upstream"), n("upstream-modified"), squashes, n("posted"), n("unposted"),
+                     n("false_claims"));
 }
 
 std::string sgr_of(std::string_view status) {
@@ -99,6 +101,7 @@ json stack_json(const match::StackReport& r) {
                               {"similarity", c.similarity < 0 ? json(nullptr) : json(c.similarity)},
                               {"holds", c.holds},
                               {"why", or_null(c.why)}});
+    p["squash_of"] = e.squash_of;
     p["false_claim"] = e.false_claim;
     p["error"] = or_null(e.error);
     j["patches"].push_back(std::move(p));
@@ -121,7 +124,8 @@ std::string stack_text(const match::StackReport& r, bool color) {
       auto& b = e.upstream.front();
       detail = fmt::format("{} {}", short_id(b.commit), where_upstream(b));
       if (e.status == "upstream-modified") detail += fmt::format(" {:.2f} {}", b.similarity, b.how);
-      if (e.upstream.size() > 1) detail += fmt::format(" +{}", e.upstream.size() - 1);
+      if (e.squash_of) detail += fmt::format(", a squash of {} upstream commits", e.squash_of);
+      else if (e.upstream.size() > 1) detail += fmt::format(" +{}", e.upstream.size() - 1);
     } else if (e.posted) {
       detail = posted_text(*e.posted);
     }
@@ -174,6 +178,7 @@ std::string stack_markdown(const match::StackReport& r, const Links& links) {
                            : fmt::format("[{}]({})", markdown_escape(posted_text(*e.posted)), url);
     }
     std::string subject = markdown_escape(e.subject);
+    if (e.squash_of) subject += fmt::format("<br>a squash of {} upstream commits", e.squash_of);
     for (auto& c : e.claimed)
       if (!c.holds) subject += "<br>⚠️ " + markdown_escape(c.why);
     bool interesting = e.status == "unposted" || e.status == "upstream-modified" || e.false_claim;
@@ -208,6 +213,7 @@ std::string stack_html(const match::StackReport& r, const Links& links) {
     if (!e.upstream.empty()) {
       rel = html_escape(where_upstream(e.upstream.front()));
       if (e.status == "upstream-modified") sim = similarity_bar(e.upstream.front().similarity);
+      if (e.squash_of) rel += fmt::format("<br><span class=\"muted\">a squash of {} upstream commits</span>", e.squash_of);
     }
     if (e.posted) {
       const std::string& id = e.posted->message_id;
