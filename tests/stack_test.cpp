@@ -586,16 +586,20 @@ protected:
       if (e.commit == s->id[name]) return e;
     throw std::runtime_error("no entry for " + name);
   }
+  // The stack of `stable` on `main` in this scenario.
+  static match::StackReport stack() {
+    auto repo = git::Repository::open(s->repo.dir());
+    match::StackOptions o;
+    o.upstream = "main";
+    o.branch = "stable";
+    return match::run_stack(repo, o);
+  }
   static Scenario* s;
 };
 Scenario* ReferenceTest::s = nullptr;
 
 TEST_F(ReferenceTest, SquashNamingTwoCommitsCarriesBoth) {
-  auto repo = git::Repository::open(s->repo.dir());
-  match::StackOptions o;
-  o.upstream = "main";
-  o.branch = "stable";
-  auto r = match::run_stack(repo, o);
+  auto r = stack();
   auto& e = entry(r, "S");
   EXPECT_EQ(e.status, "upstream-modified");
   std::map<std::string, const match::Pairing*> by;
@@ -630,11 +634,7 @@ TEST_F(ReferenceTest, SquashNamingTwoCommitsCarriesBoth) {
 }
 
 TEST_F(ReferenceTest, ReworkedBackportKnownByItsReferenceIsUpstreamModified) {
-  auto repo = git::Repository::open(s->repo.dir());
-  match::StackOptions o;
-  o.upstream = "main";
-  o.branch = "stable";
-  auto r = match::run_stack(repo, o);
+  auto r = stack();
   auto& e = entry(r, "R");
   EXPECT_EQ(e.status, "upstream-modified");
   ASSERT_EQ(e.upstream.size(), 1u);
@@ -690,11 +690,7 @@ TEST_F(ReferenceTest, RebaseDiffPairsByASharedReference) {
 }
 
 TEST_F(ReferenceTest, SquashedPartialRevertIsFoldedByItsReversePatch) {
-  auto repo = git::Repository::open(s->repo.dir());
-  match::StackOptions o;
-  o.upstream = "main";
-  o.branch = "stable";
-  auto r = match::run_stack(repo, o);
+  auto r = stack();
   auto& e = entry(r, "SQ");
   std::map<std::string, std::string> how;
   for (auto& p : e.upstream) how[p.commit] = p.how;
@@ -706,11 +702,7 @@ TEST_F(ReferenceTest, SquashedPartialRevertIsFoldedByItsReversePatch) {
 }
 
 TEST_F(ReferenceTest, RenamedIdentifiersSameSubjectAndFileIsReworked) {
-  auto repo = git::Repository::open(s->repo.dir());
-  match::StackOptions o;
-  o.upstream = "main";
-  o.branch = "stable";
-  auto r = match::run_stack(repo, o);
+  auto r = stack();
   auto& e = entry(r, "M1");
   EXPECT_EQ(e.status, "upstream-modified");
   ASSERT_EQ(e.upstream.size(), 1u);
