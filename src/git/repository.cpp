@@ -154,15 +154,16 @@ std::string promisor_of(git_repository* repo) {
   if (git_repository_config_snapshot(&cfg, repo) != 0) return "";
   std::string name = config_string(cfg, "extensions.partialclone");
   if (name.empty()) {
+    // Every entry, matched by hand: libgit2 1.5's regex iterator
+    // (git_config_iterator_glob_new) leaks PCRE2's match data.
     git_config_iterator* it = nullptr;
-    if (git_config_iterator_glob_new(&it, cfg, "^remote\\..*\\.promisor$") == 0) {
+    if (git_config_iterator_new(&it, cfg) == 0) {
       git_config_entry* e = nullptr;
       while (name.empty() && git_config_next(&e, it) == 0) {
+        std::string_view key = e->name;  // remote.<name>.promisor, lower-cased
+        if (key.size() <= 7 + 9 || !key.starts_with("remote.") || !key.ends_with(".promisor")) continue;
         int on = 0;
-        if (git_config_parse_bool(&on, e->value) == 0 && on) {
-          std::string key = e->name;  // remote.<name>.promisor
-          name = key.substr(7, key.size() - 7 - 9);
-        }
+        if (git_config_parse_bool(&on, e->value) == 0 && on) name = key.substr(7, key.size() - 7 - 9);
       }
       git_config_iterator_free(it);
     }
