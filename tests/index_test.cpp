@@ -653,7 +653,7 @@ TEST(IndexRobustness, KillNineThenResume) {
     }
   }
   EXPECT_TRUE(killed_midway) << "the kill should land in the middle of the run";
-  test::Run again = sh(dir.str(), test::beaver_binary() + " index --json");
+  test::Run again = sh(dir.str(), test::beaver_binary() + " index --format json");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(one(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(one(db, "SELECT count(*) FROM commits"), "6000");
@@ -669,7 +669,7 @@ TEST(IndexRobustness, KillNineThenResume) {
   auto rows = query(db, "SELECT lower(hex(patch_id)) || ' ' || lower(hex(oid)) AS l FROM commits WHERE patch_id IS NOT NULL ORDER BY l");
   ASSERT_EQ(rows.size(), git_ids.size());
   for (std::size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i]["l"], git_ids[i]);
-  test::Run third = sh(dir.str(), test::beaver_binary() + " index --json");
+  test::Run third = sh(dir.str(), test::beaver_binary() + " index --format json");
   EXPECT_NE(third.out.find("\"up_to_date\": true"), std::string::npos) << third.out;
 }
 

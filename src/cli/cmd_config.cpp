@@ -45,15 +45,25 @@ void setup_config(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("config", "Configure a kernel with CoCo options through the kernel's own Kconfig, "
                                            "and prove every request stuck");
-  cmd->add_option("--tree", o->tree, "Kernel source tree (or debian:6.1, debian:6.12: Debian's linux-source, unpacked once)");
+  cmd->add_option("--tree", o->tree, "Kernel source tree (or debian:6.1, debian:6.12: Debian's linux-source, unpacked once)")
+      ->option_text("DIR");
   cmd->add_option("--base", o->base,
-                  "Base .config (or debian:VERSION[:FLAVOUR], e.g. debian:6.12:cloud-amd64: Debian's linux-config)");
+                  "Base .config (or debian:VERSION[:FLAVOUR], e.g. debian:6.12:cloud-amd64: Debian's linux-config)")
+      ->option_text("FILE");
   cmd->add_option("--enable", o->enable, "A profile (snp-guest, tdx-host, ...), a symbol, or SYMBOL=VALUE; repeatable")
-      ->allow_extra_args(false);
-  cmd->add_option("--disable", o->disable, "A symbol or profile to turn off; repeatable")->allow_extra_args(false);
-  cmd->add_option("--arch", o->arch, "ARCH for Kconfig and make")->capture_default_str();
-  cmd->add_option("-o,--output", o->output, "Write the final .config here");
-  cmd->add_option("--fragment", o->fragment, "Write the requested symbols, as they ended, as a config fragment");
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  cmd->add_option("--disable", o->disable, "A symbol or profile to turn off; repeatable")
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  cmd->add_option("--arch", o->arch, "ARCH for Kconfig and make")->capture_default_str()->option_text("ARCH");
+  // The one exception to "-o is the report": config's product is the .config
+  // (product.md's contract: config ... -o OUT --format json); its report
+  // goes to --report FILE.
+  cmd->add_option("-o,--output", o->output, "Write the final .config to FILE (the report goes to --report)")
+      ->option_text("FILE");
+  cmd->add_option("--fragment", o->fragment, "Write the requested symbols, as they ended, as a config fragment")
+      ->option_text("FILE");
   cmd->add_flag("--fix", o->fix, "Apply the changes the explanations find (e.g. disable what `depends on !X` forbids), "
                                  "re-run, and report each change");
   cmd->add_flag("--allow-partial", o->allow_partial, "Exit 0 even when a request did not stick");
@@ -61,7 +71,7 @@ void setup_config(CLI::App& app, Context& ctx) {
                                      "(no compiler needed; equal on Debian's configs, see tests)");
   cmd->add_flag("--list-profiles", o->list, "List the CoCo profiles and the symbols each asks for");
   add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
-  cmd->add_option("--report", o->report, "Write the report to FILE instead of standard output");
+  cmd->add_option("--report", o->report, "Write the report to FILE instead of standard output")->option_text("FILE");
   cmd->footer(
       "Each request ends ok, blocked (with blockers and an explanation: the failing part of its\n"
       "`depends on`, an unmet `visible if`, what would have to change), unknown (no such symbol in\n"
@@ -74,20 +84,26 @@ void setup_config(CLI::App& app, Context& ctx) {
       "  beaver config --tree ~/linux --base .config --enable SEV_GUEST --disable X86_X32_ABI --format json\n"
       "  beaver config explain SEV_GUEST --tree ~/linux --config .config\n"
       "  beaver config --list-profiles");
+  add_exit_status(cmd, "when a request did not stick (unless --allow-partial)");
 
   auto* ex = cmd->add_subcommand("explain", "Explain why a symbol has its value in a configuration, and what would change it");
-  ex->add_option("symbol", o->symbol, "The Kconfig symbol (CONFIG_ prefix optional)")->required();
-  ex->add_option("--tree", o->tree, "Kernel source tree (or debian:VERSION)")->required();
-  ex->add_option("--config", o->config, "The .config (or debian:VERSION[:FLAVOUR])")->required();
-  ex->add_option("--want", o->want, "The value wanted: y, m or n")->check(CLI::IsMember({"y", "m", "n"}))->capture_default_str();
-  ex->add_option("--arch", o->arch, "ARCH for Kconfig")->capture_default_str();
-  add_format_option(ex, o->format, {"text", "json"});
+  ex->add_option("symbol", o->symbol, "The Kconfig symbol (CONFIG_ prefix optional)")->required()->option_text("SYMBOL");
+  ex->add_option("--tree", o->tree, "Kernel source tree (or debian:VERSION)")->required()->option_text("DIR");
+  ex->add_option("--config", o->config, "The .config (or debian:VERSION[:FLAVOUR])")->required()->option_text("FILE");
+  ex->add_option("--want", o->want, "The value wanted: y, m or n")
+      ->check(CLI::IsMember({"y", "m", "n"}))
+      ->capture_default_str()
+      ->option_text("VALUE");
+  ex->add_option("--arch", o->arch, "ARCH for Kconfig")->capture_default_str()->option_text("ARCH");
+  add_format_option(ex, o->format, {"text", "json", "markdown"});
+  add_output_option(ex, o->report, "the explanation");
   ex->footer(
       "The configuration is evaluated with beaver's Kconfig model (equal to make olddefconfig),\n"
       "so the answer is about the config as the kernel would finish it.\n\n"
       "Examples:\n"
       "  beaver config explain SEV_GUEST --tree debian:6.1 --config debian:6.1:cloud-amd64\n"
       "  beaver config explain X86_X32_ABI --want n --tree ~/linux --config .config --format json");
+  add_exit_status(ex, "when the symbol cannot have the wanted value as the config stands (it is blocked)");
   ex->callback([o, &ctx] {
     std::string name = o->symbol;
     if (name.rfind("CONFIG_", 0) == 0) name = name.substr(7);
@@ -99,10 +115,9 @@ void setup_config(CLI::App& app, Context& ctx) {
     for (const auto& p : cfg.problems) tprint(stderr, "warning: {}:{}: {}\n", config_name, p.line, p.what);
     ev.load(cfg);
     kconfig::Explanation x = kconfig::explain(ev, name, kconfig::tri_from(o->want));
-    if (o->format == "json")
-      write_output("", json_text(report::explanation_json(x)) + "\n");
-    else
-      write_output("", terminal_text(report::explanation_text(x, use_color(stdout)), true, true));
+    write_report(o->format, o->report,
+                 {[&] { return report::explanation_json(x); }, [&] { return report::explanation_markdown(x); }, nullptr,
+                  [&](bool color) { return report::explanation_text(x, color); }});
     if (!x.satisfied) ctx.exit_code = kExitFound;
   });
 

@@ -1,6 +1,7 @@
 // beaver demo: builds a small kernel-like repository with a vendor branch and
 // runs beaver on it, printing each command as a user would type it.
 #include "cli/commands.h"
+#include "cli/grammar.h"
 #include "demo/demo.h"
 #include "kconfig/trees.h"
 #include "util/error.h"
@@ -48,7 +49,8 @@ void setup_demo(CLI::App& app, Context& ctx) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("demo", "Build a small kernel-like repository with a vendor branch and show beaver on it");
-  cmd->add_option("--dir", o->dir, "Where to create the demo repository (default: a new directory under $TMPDIR)");
+  cmd->add_option("--dir", o->dir, "Where to create the demo repository (default: a new directory under $TMPDIR)")
+      ->option_text("DIR");
   cmd->add_flag("--history-only", o->history_only,
                 "Only the git history: skip the config and matrix steps on Debian's kernel trees (the slow part)");
   cmd->footer(
@@ -61,6 +63,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
       "  beaver demo\n"
       "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3\n"
       "  beaver demo --history-only             the repository and its reports in seconds");
+  add_exit_status(cmd, "");
   cmd->callback([o, &ctx] {
     std::string dir = o->dir;
     if (dir.empty()) {

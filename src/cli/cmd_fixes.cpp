@@ -20,18 +20,20 @@ void setup_fixes(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("fixes", "List the upstream fixes (Fixes:, reverts) a branch lacks, transitively");
   add_repo_option(cmd, o->repo);
   add_index_option(cmd, o->index);
-  cmd->add_option("-u,--upstream", o->upstream, "The upstream revision (e.g. origin/master)")->required();
-  cmd->add_option("--since", o->since, "Only fixes after this revision (e.g. the release the branch is based on)");
-  cmd->add_option("--waivers", o->waivers, "TOML file of waived fixes ([[waiver]] commit, reason, author, date)");
+  add_upstream_option(cmd, o->upstream, "The upstream revision (e.g. origin/master)");
+  cmd->add_option("--since", o->since, "Only fixes after this revision (e.g. the release the branch is based on)")
+      ->option_text("REV");
+  cmd->add_option("--waivers", o->waivers, "TOML file of waived fixes ([[waiver]] commit, reason, author, date)")
+      ->option_text("FILE");
   cmd->add_flag("--apply-check", o->apply_check,
                 "Check whether each missing fix cherry-picks cleanly onto the branch (in memory)");
   cmd->add_flag("--apply-in-order", o->apply_in_order,
                 "Like --apply-check, each fix on top of the earlier missing fixes (upstream order)");
   add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
-  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
-  cmd->add_option("--commit-url", o->links.commit_url, "Link template for commits in Markdown/HTML ({commit})");
+  add_output_option(cmd, o->output);
+  add_link_options(cmd, o->links, false);
   cmd->add_flag("--check", o->check, "Exit 1 when an unwaived fix is missing");
-  cmd->add_option("branch", o->branch, "The branch to check (default: HEAD)")->capture_default_str();
+  cmd->add_option("branch", o->branch, "The branch to check (default: HEAD)")->capture_default_str()->option_text("REV");
   cmd->footer(
       "A fix is missing when its Fixes: (or `This reverts commit`) target is carried by the branch (the\n"
       "same commit, or a backport found by patch-id, references or diff similarity; a squash that\n"
@@ -48,10 +50,12 @@ void setup_fixes(CLI::App& app, Context& ctx) {
       "  beaver fixes -u origin/master linux-6.1.y --since v6.1\n"
       "  beaver fixes -u v6.12 vendor/snp --waivers waivers.toml --check --apply-check\n"
       "  beaver fixes -u main stable --format json | jq '.missing[] | {commit, subject, depth}'");
+  add_exit_status(cmd, "with --check, when an unwaived fix is missing");
   cmd->callback([o, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     match::FixesOptions fo;
-    fo.upstream = o->upstream;
+    fo.upstream = upstream_of(repo, o->upstream, "fixes");
+    links_from_config(repo, o->links);
     fo.branch = o->branch;
     fo.since = o->since;
     fo.waivers = o->waivers;

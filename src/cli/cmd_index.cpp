@@ -17,7 +17,8 @@ void setup_index(CLI::App& app, Context& ctx) {
     std::string index;
     std::vector<std::string> revs;
     std::optional<std::string> release_pattern;
-    bool rebuild = false, strict = false, json = false, quiet = false, verify = false;
+    std::string format = "text", output;
+    bool rebuild = false, strict = false, verify = false;
     unsigned threads = 0;
     std::size_t batch = 4096;
   };
@@ -27,18 +28,28 @@ void setup_index(CLI::App& app, Context& ctx) {
   add_index_option(cmd, o->index);
   cmd->add_option("--release-pattern", o->release_pattern,
                   "Glob of release tags; -rc tags never count (default: the index's pattern, first v*). Stored in the "
-                  "index: later runs and every command use it");
+                  "index: later runs and every command use it; git config beaver.releasePattern sets it too")
+      ->option_text("GLOB");
   cmd->add_flag("--rebuild", o->rebuild, "Delete the index and build it again (recovers a corrupt or foreign file)");
   cmd->add_flag("--strict", o->strict, "Exit 1 when a commit could not be read completely (in this run or an earlier one)");
   cmd->add_flag("--verify", o->verify,
                 "Check the index instead of updating it: SQLite's integrity check, and every commit reachable from "
                 "the indexed tips counted; exit 1 when something is wrong");
-  cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
-  cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
-  add_jobs_option(cmd, o->threads, "-j,--threads", "Worker threads");
+  add_format_option(cmd, o->format, {"text", "json"});
+  add_output_option(cmd, o->output, "the JSON summary");
+  cmd->add_flag_callback(
+         "--json",
+         [o] {
+           tprint(stderr, "beaver: warning: --json is deprecated; use --format json\n");
+           o->format = "json";
+         },
+         "")
+      ->group("");
+  add_jobs_option(cmd, o->threads, "Worker threads", true);
   cmd->add_option("--batch", o->batch, "Commits written per transaction (what an interruption can lose)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24));
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
+      ->option_text("N");
   add_revisions_option(cmd, o->revs, "Revisions to index, as git rev-list takes them (default: every branch and tag)");
   cmd->footer(
       "The index lives in beaver/index.sqlite in the common git directory (every worktree shares\n"
@@ -59,12 +70,18 @@ void setup_index(CLI::App& app, Context& ctx) {
       "Examples:\n"
       "  beaver index                          index every branch and tag of the current repository\n"
       "  beaver index --repo ~/linux v6.1..v6.12\n"
-      "  beaver index --json | jq .new_commits\n"
+      "  beaver index --format json | jq .new_commits\n"
       "  beaver index --rebuild                start over\n"
       "  beaver index --release-pattern 'RELEASE-*'   releases tagged RELEASE-4.18.0 (Xen), remembered\n"
       "  beaver index --verify                 is the index file sound and complete?\n"
-      "  beaver index --json | jq .reference_patterns   the user-defined reference patterns in effect");
+      "  beaver index --format json | jq .reference_patterns   the user-defined reference patterns in effect\n"
+      "  git config beaver.releasePattern 'RELEASE-*'   the same, for every command and clone of yours\n"
+      "  git config --global beaver.index ~/.cache/beaver/linux.sqlite   one index on a faster disk");
+  add_exit_status(cmd, "with --strict, when a commit could not be read completely; with --verify, when the index is "
+                       "damaged or incomplete");
   cmd->callback([o, cmd, &ctx] {
+    if (!o->output.empty() && o->format != "json")
+      throw Error("index: -o writes the JSON summary; add --format json (the text summary goes to stderr)");
     git::Repository repo = git::Repository::open(o->repo);
     if (o->verify) {
       index::VerifyReport v = index::verify(repo, o->index);
@@ -75,11 +92,11 @@ void setup_index(CLI::App& app, Context& ctx) {
       tprint(stderr, "beaver: {}: {} ({} commits indexed, {} reachable from {} tips{})\n", v.index_path,
              v.ok() ? "sound" : "run `beaver index --rebuild`", v.indexed, v.reachable, v.reachable ? "the" : "no",
              v.tips_gone ? fmt::format("; {} tips rewritten since", v.tips_gone) : "");
-      if (o->json) {
+      if (o->format == "json") {
         nlohmann::json j{{"index", v.index_path},         {"ok", v.ok()},           {"integrity", v.integrity},
                          {"indexed", v.indexed},          {"reachable", v.reachable}, {"not_indexed", v.not_indexed},
                          {"not_indexed_count", v.not_indexed_count}, {"tips_gone", v.tips_gone}};
-        print_json(j);
+        write_output(o->output, json_text(j));
       }
       ctx.exit_code = v.ok() ? kExitOk : kExitFound;
       return;
@@ -99,7 +116,7 @@ void setup_index(CLI::App& app, Context& ctx) {
     bool color = use_color(stderr);
     for (auto& p : s.problems)
       tprint(stderr, "{} commit {}: {}\n", paint("warning:", "33", color), p.commit, p.what);
-    if (o->json) {
+    if (o->format == "json") {
       nlohmann::json j;
       j["index"] = s.index_path;
       j["up_to_date"] = s.up_to_date;
@@ -118,9 +135,9 @@ void setup_index(CLI::App& app, Context& ctx) {
       j["reference_patterns"] = s.reference_patterns;
       j["refs_reread"] = s.refs_reread;
       j["notes"] = s.notes;
-      fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      write_output(o->output, json_text(j));
     }
-    if (!o->quiet) {
+    if (verbosity() >= 0) {
       if (s.up_to_date)
         tprint(stderr, "beaver: index is up to date ({} commits) in {:.2f}s: {}\n", s.total_commits, s.seconds, s.index_path);
       else

@@ -23,13 +23,19 @@ void setup_matrix(CLI::App& app, Context& ctx) {
   cmd->add_option("kernels", o->kernels,
                   "Kernels: a source tree (DIR, or DIR:CONFIG; DIR/.config is used when present), a config file "
                   "(/boot/config-*, .gz, .xz), a Debian package (linux-image-*.deb, linux-headers-*.deb, linux-config-*.deb), "
-                  "debian:VERSION[:FLAVOUR], or with --repo a revision REV[:CONFIG]");
-  cmd->add_option("--repo", o->repo, "Read the kernels as revisions of this git repository (nothing is checked out)");
-  cmd->add_option("--features", o->features, "Only these feature ids (comma-separated or repeated)")->delimiter(',');
-  cmd->add_option("--role", o->role, "Only guest or host features")->check(CLI::IsMember({"guest", "host"}));
+                  "debian:VERSION[:FLAVOUR], or with --repo a revision REV[:CONFIG]")
+      ->option_text("KERNEL...");
+  cmd->add_option("--repo", o->repo, "Read the kernels as revisions of this git repository (nothing is checked out)")
+      ->option_text("DIR");
+  cmd->add_option("--features", o->features, "Only these feature ids (comma-separated or repeated)")
+      ->delimiter(',')
+      ->option_text("ID,...");
+  cmd->add_option("--role", o->role, "Only guest or host features")
+      ->check(CLI::IsMember({"guest", "host"}))
+      ->option_text("ROLE");
   add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
-  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
-  add_jobs_option(cmd, o->jobs, "-j,--jobs", "Kernels evaluated at once");
+  add_output_option(cmd, o->output);
+  add_jobs_option(cmd, o->jobs, "Kernels evaluated at once");
   cmd->add_flag("--check", o->check, "Exit 1 when any selected feature is not supported by every kernel");
   cmd->add_flag("--list-features", o->list, "List the feature catalog (ids, roles, symbols) and exit");
   cmd->footer(
@@ -45,6 +51,7 @@ void setup_matrix(CLI::App& app, Context& ctx) {
       "  beaver matrix --repo ~/linux v6.1 v6.8 v6.12 origin/master --format html -o matrix.html\n"
       "  beaver matrix ~/vendor-linux:~/vendor-linux/arch/x86/configs/cvm.config --features snp-guest,tdx-guest --check\n"
       "  beaver matrix --list-features");
+  add_exit_status(cmd, "with --check, when a selected feature is not supported by every kernel");
   cmd->callback([o, &ctx] {
     auto features = matrix::select_features(o->features, o->role);
     if (o->list) {

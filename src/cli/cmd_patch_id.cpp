@@ -9,6 +9,7 @@
 #include "util/term.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace beaver::cli {
 
@@ -18,11 +19,14 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
     std::vector<std::string> revs;
     unsigned threads = 0;
     bool git_config = false;
+    std::string format = "text", output;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("patch-id", "Print <patch-id> <commit> for every non-merge commit, as git patch-id --stable");
   add_repo_option(cmd, opts->repo);
-  add_jobs_option(cmd, opts->threads, "-j,--threads", "Worker threads");
+  add_jobs_option(cmd, opts->threads, "Worker threads", true);
+  add_format_option(cmd, opts->format, {"text", "json"});
+  add_output_option(cmd, opts->output, "the ids");
   cmd->add_flag("--git-config", opts->git_config,
                  "Follow the diff settings of git's config (diff.algorithm, diff.context, diff.noprefix, "
                  "diff.indentHeuristic, diff.interHunkContext, diff.suppressBlankEmpty, diff.renames), as "
@@ -41,7 +45,9 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
       "  beaver patch-id HEAD~10..HEAD\n"
       "  beaver patch-id --repo ~/linux v6.11..v6.12 > ids.txt\n"
       "  beaver patch-id --all\n"
-      "  beaver patch-id --git-config HEAD~10..HEAD   as git log -p | git patch-id --stable prints here");
+      "  beaver patch-id --git-config HEAD~10..HEAD   as git log -p | git patch-id --stable prints here\n"
+      "  beaver patch-id --format json v6.11..v6.12 | jq -r '.ids[] | select(.commit | startswith(\"1a2b\")) | .patch_id'");
+  add_exit_status(cmd, "when a commit could not be read (missing objects; it is named on stderr)");
   cmd->callback([opts, cmd, &ctx] {
     git::Repository repo = git::Repository::open(opts->repo);
     std::vector<std::string> revs = revisions_of(cmd, opts->revs);
@@ -50,7 +56,7 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
     git::DiffConfig diff_config = git::read_diff_config(repo);
     if (!opts->git_config) git::warn_diff_config(diff_config);
     Progress progress("patch-id");
-    std::vector<std::string> errors;
+    std::vector<std::pair<std::string, std::string>> errors;  // commit, why
     git::ScanOptions so;
     so.threads = opts->threads;
     if (opts->git_config && !diff_config.active.empty()) {
@@ -58,22 +64,43 @@ void setup_patch_id(CLI::App& app, Context& ctx) {
       so.git_diff.options = diff_config.diff_tree_options();
     }
     so.on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
+    // Text to standard output streams, batch by batch (through the pager on
+    // a terminal); JSON and -o FILE are written whole at the end.
+    const bool stream = opts->format == "text" && (opts->output.empty() || opts->output == "-");
+    std::string text;
+    nlohmann::json ids = nlohmann::json::array();
     so.on_chunk = [&](std::vector<git::ScanResult>& chunk) {
       progress.finish();
       std::string out;
       for (auto& r : chunk) {
-        if (!r.error.empty()) errors.push_back(fmt::format("{}: {}", r.commit.hex(), r.error));
+        if (!r.error.empty()) errors.emplace_back(r.commit.hex(), r.error);
         if (r.merge || r.fp.patch_id.empty()) continue;
+        if (opts->format == "json") {
+          ids.push_back({{"patch_id", r.fp.patch_id}, {"commit", r.commit.hex()}});
+          continue;
+        }
         out += r.fp.patch_id;
         out += ' ';
         out += r.commit.hex();
         out += '\n';
       }
-      std::fwrite(out.data(), 1, out.size(), stdout);
+      if (stream && !out.empty()) {
+        start_pager();
+        std::fwrite(out.data(), 1, out.size(), stdout);
+      } else {
+        text += out;
+      }
     };
     git::scan(repo, commits, so);
     std::fflush(stdout);
-    for (auto& e : errors) tprint(stderr, "beaver: warning: {}\n", e);
+    if (opts->format == "json") {
+      nlohmann::json j{{"ids", ids}, {"unreadable", nlohmann::json::array()}};
+      for (auto& [commit, why] : errors) j["unreadable"].push_back({{"commit", commit}, {"error", why}});
+      write_output(opts->output, json_text(j));
+    } else if (!stream) {
+      write_output(opts->output, text);
+    }
+    for (auto& [commit, why] : errors) tprint(stderr, "beaver: warning: {}: {}\n", commit, why);
     if (!errors.empty()) {
       tprint(stderr, "beaver: warning: {} commit(s) could not be read; no patch-id printed for them\n", errors.size());
       ctx.exit_code = kExitFound;

@@ -27,18 +27,15 @@ void setup_stack(CLI::App& app, Context& ctx) {
       "stack", "For each commit of a downstream branch: upstream, upstream-modified, posted or unposted");
   add_repo_option(cmd, o->repo);
   add_index_option(cmd, o->index);
-  cmd->add_option("-u,--upstream", o->upstream, "The upstream revision (e.g. origin/master, v6.12)")->required();
-  cmd->add_option("--base", o->base, "Where the downstream commits start (default: merge base of upstream and branch)");
-  cmd->add_option("--mail", o->mail, "Mail archive to look for postings: mbox file, maildir, public-inbox (repeatable)")
-      ->allow_extra_args(false);
+  add_upstream_option(cmd, o->upstream, "The upstream revision (e.g. origin/master, v6.12)");
+  cmd->add_option("--base", o->base, "Where the downstream commits start (default: merge base of upstream and branch)")
+      ->option_text("REV");
+  add_mail_option(cmd, o->mail);
   add_format_option(cmd, o->format, {"text", "json", "markdown", "html"});
-  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of standard output");
-  cmd->add_option("--commit-url", o->links.commit_url,
-                  "Link template for commits in Markdown/HTML, e.g. https://git.kernel.org/linus/{commit}");
-  cmd->add_option("--mail-url", o->links.mail_url,
-                  "Link template for mails in Markdown/HTML, e.g. https://lore.kernel.org/r/{message_id}");
+  add_output_option(cmd, o->output);
+  add_link_options(cmd, o->links, true);
   cmd->add_flag("--check", o->check, "Exit 1 when a patch is unposted or claims something false");
-  cmd->add_option("branch", o->branch, "The downstream branch (default: HEAD)")->capture_default_str();
+  cmd->add_option("branch", o->branch, "The downstream branch (default: HEAD)")->capture_default_str()->option_text("REV");
   cmd->footer(
       "Statuses: upstream (same patch-id in the upstream), upstream-modified (same change with another\n"
       "diff: other context, conflicts resolved, partial, squashed; with a similarity), posted (found in\n"
@@ -53,11 +50,16 @@ void setup_stack(CLI::App& app, Context& ctx) {
       "  beaver stack -u origin/master --mail ~/lore/linux-coco --format html -o stack.html\n"
       "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.status == \"unposted\") | .subject'\n"
       "  beaver stack -u v6.12 --check --format markdown > comment.md   # exit 1 if unposted or false claims\n"
-      "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.squash_of > 0) | .subject'   squashes");
+      "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.squash_of > 0) | .subject'   squashes\n"
+      "  git config beaver.upstream origin/master; git config --add beaver.mail ~/lore/linux-coco\n"
+      "  beaver stack                               the same upstream and archive from now on");
+  add_exit_status(cmd, "with --check, when a patch is unposted or claims something false");
   cmd->callback([o, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
     match::StackOptions so;
-    so.upstream = o->upstream;
+    so.upstream = upstream_of(repo, o->upstream, "stack");
+    mail_from_config(repo, o->mail);
+    links_from_config(repo, o->links);
     so.branch = o->branch;
     so.base = o->base;
     so.mail = o->mail;

@@ -162,12 +162,25 @@ std::string man_page(const Cmd& c, const std::vector<Cmd>& all) {
       if (sub.path.size() == 1)
         out += fmt::format(".TP\n\\fBbeaver {}\\fR(1)\n{}\n", roff_name(sub.path.front()), roff(sub.app->get_description()));
   }
-  std::string footer = c.app->get_footer();
+  // The footer's "Exit status: ..." paragraph (grammar.h add_exit_status) is the EXIT STATUS section.
+  std::string footer = c.app->get_footer(), exit_status;
+  if (std::size_t at = footer.find("Exit status: "); at != std::string::npos) {
+    std::size_t end = footer.find("\n\n", at);
+    exit_status = footer.substr(at + 13, end == std::string::npos ? std::string::npos : end - at - 13);
+    footer.erase(at, end == std::string::npos ? std::string::npos : end + 2 - at);
+    while (!footer.empty() && footer.back() == '\n') footer.pop_back();
+    for (char& ch : exit_status)
+      if (ch == '\n') ch = ' ';
+  }
   if (!footer.empty()) out += ".SH NOTES\n.nf\n" + roff(footer) + "\n.fi\n";
-  out += ".SH EXIT STATUS\n0: success. 1: the command worked and found what was asked about (\\fB\\-\\-check\\fR, "
-         "\\fB\\-\\-strict\\fR). 2: usage or input error, with a message naming the input.\n";
+  out += ".SH EXIT STATUS\n" +
+         (exit_status.empty() ? std::string("0: success. 2: usage or input error, with a message naming the input.")
+                              : roff(exit_status)) +
+         "\n";
   out += ".SH ENVIRONMENT\n.TP\n\\fBNO_COLOR\\fR\nNo colour (unless \\fB\\-\\-color=always\\fR).\n.TP\n\\fBBEAVER_TRACE\\fR\n"
-         "Timings of each phase on stderr.\n";
+         "Timings of each phase on stderr (as \\fB\\-v\\fR).\n.TP\n\\fBBEAVER_PAGER\\fR, \\fBPAGER\\fR\n"
+         "The pager for long output on a terminal (default: less with LESS=FRX); empty or cat: none.\n.TP\n"
+         "\\fBCI\\fR\nWhen set, progress lines on stderr even when it is not a terminal.\n";
   std::vector<std::string> see;
   if (!c.path.empty()) see.push_back("\\fBbeaver\\fR(1)");
   for (const Cmd& other : all)

@@ -2,6 +2,7 @@
 // beaver::Error (bad input) -> message on stderr and exit 2.
 #include "cli/commands.h"
 #include "cli/docgen.h"
+#include "cli/grammar.h"
 #include "util/error.h"
 #include "util/term.h"
 
@@ -45,22 +46,6 @@ int command_index(int argc, char** argv) {
   return -1;
 }
 
-// --color=WHEN, before or after the command (git takes it after).
-void add_color_option(CLI::App& app) {
-  app.add_option_function<std::string>(
-         "--color",
-         [](const std::string& when) {
-           beaver::set_color_mode(when == "always" ? beaver::ColorMode::Always
-                                  : when == "never" ? beaver::ColorMode::Never
-                                                    : beaver::ColorMode::Auto);
-         },
-         "Colour: auto (a terminal, unless NO_COLOR is set), always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->option_text("WHEN")
-      ->trigger_on_parse();
-  for (CLI::App* sub : app.get_subcommands({})) add_color_option(*sub);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +75,7 @@ int main(int argc, char** argv) {
       "\nRun 'beaver COMMAND --help' for the options and examples of a command.");
   beaver::cli::Context ctx;
   for (const auto& c : beaver::cli::kCommands) c.setup(app, ctx);
-  add_color_option(app);
+  beaver::cli::add_global_options(app);
   // Build time (not in --help): man pages and completions from these very definitions.
   if ((argc == 3 || argc == 4) &&
       (std::string_view(argv[1]) == "--generate-man" || std::string_view(argv[1]) == "--generate-completion")) {
@@ -130,17 +115,19 @@ int main(int argc, char** argv) {
   for (auto& a : args) ptrs.push_back(a.data());
   argc = int(ptrs.size());
   argv = ptrs.data();
+  int rc = 0;
   try {
     app.parse(argc, argv);
+    rc = ctx.exit_code;
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : beaver::kExitInput;
+    rc = app.exit(e) == 0 ? 0 : beaver::kExitInput;
   } catch (const beaver::Error& e) {
     beaver::tprint(stderr, "{}: {}\n", beaver::paint("beaver: error", "1;31", beaver::use_color(stderr)), e.what());
-    return beaver::kExitInput;
+    rc = beaver::kExitInput;
   } catch (const std::exception& e) {
     beaver::tprint(stderr, "beaver: internal error: {}\n", e.what());
-    return 3;
+    rc = 3;
   }
-  return ctx.exit_code;
+  beaver::finish_pager();
+  return rc;
 }

@@ -424,6 +424,27 @@ std::vector<std::string> Repository::config_values(const std::string& key) const
   return out;
 }
 
+std::optional<std::string> Repository::config_value(const std::string& key) const {
+  std::vector<std::string> all = config_values(key);
+  if (all.empty()) return std::nullopt;
+  return all.back();
+}
+
+std::optional<std::string> Repository::config_path(const std::string& key) const {
+  std::optional<std::string> v = config_value(key);
+  if (!v || v->empty()) return std::nullopt;
+  std::string path = *v;
+  if (path == "~" || path.starts_with("~/")) {
+    const char* home = std::getenv("HOME");
+    if (!home || !*home) throw Error("git config {}: {}: HOME is not set", key, path);
+    path = std::string(home) + path.substr(1);
+  } else if (path.starts_with("~")) {
+    throw Error("git config {}: {}: only ~/ is understood (not ~user/)", key, path);
+  }
+  if (path.front() != '/') path = (workdir_.empty() ? common_dir_ : workdir_) + path;
+  return path;
+}
+
 CommitInfo read_commit_info(git_repository* repo, const Oid& id) {
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo, &id.raw) != 0)

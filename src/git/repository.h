@@ -133,6 +133,12 @@ public:
   // Every value of a multi-valued git config key (repository, global and
   // system config, as `git config --get-all KEY` lists them), in order.
   std::vector<std::string> config_values(const std::string& key) const;
+  // A single-valued key: the last value, as `git config --get KEY` gives it.
+  std::optional<std::string> config_value(const std::string& key) const;
+  // A path-valued key (`git config --type=path`): "~/" is the home
+  // directory, and a relative path is relative to the top of the work tree
+  // (the common git directory in a bare repository), as core.hooksPath is.
+  std::optional<std::string> config_path(const std::string& key) const;
 
   // Runs git with this repository as its directory (and its work tree, whose
   // .gitattributes git reads); used where git itself is the reference

@@ -572,7 +572,12 @@ void upgrade(Database& db, std::int64_t version) {
 
 // In the common git directory: every worktree of a repository shares one
 // index (its lock serialises their writers), as they share the objects.
-std::string default_index_path(const git::Repository& repo) { return repo.common_dir() + "beaver/index.sqlite"; }
+// git config beaver.index names another file (one index for several
+// clones of a mirror, or one on a faster disk).
+std::string default_index_path(const git::Repository& repo) {
+  if (std::optional<std::string> configured = repo.config_path("beaver.index")) return *configured;
+  return repo.common_dir() + "beaver/index.sqlite";
+}
 
 void check_schema(Database& db) {
   std::int64_t version = schema_version(db);
@@ -674,8 +679,12 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
   // patterns; when either changed since they were read, they are read again.
   const bool rules_changed = stored_rules != rules.fingerprint();
   // The pattern is the index's: every command reads the same first releases,
-  // and only an explicit --release-pattern changes it.
-  const std::string pattern = options.release_pattern.value_or(stored_pattern.empty() ? std::string("v*") : stored_pattern);
+  // and only an explicit --release-pattern or git config
+  // beaver.releasePattern (the command line wins) changes it.
+  std::optional<std::string> configured_pattern = repo.config_value("beaver.releasePattern");
+  if (configured_pattern && configured_pattern->empty()) configured_pattern.reset();
+  const std::string pattern = options.release_pattern.value_or(
+      configured_pattern.value_or(stored_pattern.empty() ? std::string("v*") : stored_pattern));
   summary.release_pattern = pattern;
   auto count_commits = [&] {
     auto st = db.prepare("SELECT count(*) FROM commits");
@@ -794,11 +803,13 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     stop_writer();
     throw;
   }
+  progress_phase("writing the last commits");
   stop_writer();
   if (write_error) std::rethrow_exception(write_error);
   phase("scan+write");
 
   {
+    progress_phase("building lookups and resolving references");
     Transaction tx(db);
     db.exec(kIndexes);
     phase("indexes");
@@ -812,8 +823,10 @@ UpdateSummary update(const git::Repository& repo, const UpdateOptions& options) 
     tx.commit();
     phase("refs");
   }
-  if (tags_changed(db, repo_tags, commits, stored_pattern != pattern || shallow_changed))
+  if (tags_changed(db, repo_tags, commits, stored_pattern != pattern || shallow_changed)) {
+    progress_phase("first tags and releases");
     compute_first_tags(repo_tags, db, pattern);
+  }
   phase("first tags");
   {
     Transaction tx(db);

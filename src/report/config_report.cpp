@@ -48,6 +48,23 @@ std::string explanation_text(const kconfig::Explanation& x, bool color) {
   return out;
 }
 
+std::string explanation_markdown(const kconfig::Explanation& x) {
+  std::string out = fmt::format("### `CONFIG_{}` = {} (wanted {}){}\n\n", x.symbol, value_text(x.actual), x.wanted,
+                                x.satisfied ? "" : " — not as wanted");
+  for (const std::string& r : x.reasons) out += "- " + markdown_escape(r) + "\n";
+  if (!x.selected_by.empty()) out += fmt::format("- selected by: `{}`\n", fmt::join(x.selected_by, "`, `"));
+  if (x.satisfied) return out;
+  if (!x.blockers.empty()) out += fmt::format("- blockers: `{}`\n", fmt::join(x.blockers, "`, `"));
+  if (!x.fix.empty()) {
+    out += "\nTo make it stick:\n\n| symbol | value | why |\n|---|---|---|\n";
+    for (const kconfig::Assignment& a : x.fix)
+      out += fmt::format("| `CONFIG_{}` | `{}` | {} |\n", a.symbol, a.value, markdown_escape(a.reason));
+  } else if (x.defined && !x.fixable) {
+    out += "\nNo change to user-settable symbols makes it stick.\n";
+  }
+  return out;
+}
+
 nlohmann::json config_json(const kconfig::ConfigureReport& r) {
   nlohmann::json results = nlohmann::json::array();
   for (const kconfig::RequestResult& x : r.results) {

@@ -17,5 +17,6 @@ std::string config_html(const kconfig::ConfigureReport& r);
 
 nlohmann::json explanation_json(const kconfig::Explanation& x);
 std::string explanation_text(const kconfig::Explanation& x, bool color);
+std::string explanation_markdown(const kconfig::Explanation& x);
 
 }  // namespace beaver::report

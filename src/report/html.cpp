@@ -51,6 +51,8 @@ tr:hover td { background: var(--hover); }
 tr:target td { background: var(--target); }
 a.anchor { color: var(--muted); }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+pre.interdiff .da { color: var(--upstream); } pre.interdiff .dd { color: var(--unposted); }
+pre.interdiff .dm { color: var(--posted); } pre.interdiff .dh { font-weight: 600; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; color: #fff; font-size: 12px; font-weight: 600;
          white-space: nowrap; }
 .badge.upstream { background: var(--upstream); } .badge.modified { background: var(--modified); }

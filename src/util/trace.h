@@ -1,5 +1,5 @@
-// BEAVER_TRACE=1 prints how long each phase of a command took, on stderr,
-// for benchmarks and for finding where time goes on a real repository.
+// BEAVER_TRACE=1 (or -v) prints how long each phase of a command took, on
+// stderr, for benchmarks and for finding where time goes on a real repository.
 #pragma once
 
 #include <chrono>
@@ -7,9 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "util/term.h"
+
 namespace beaver {
 
-inline bool tracing() { return std::getenv("BEAVER_TRACE") != nullptr; }
+inline bool tracing() { return std::getenv("BEAVER_TRACE") != nullptr || verbosity() > 0; }
 
 class PhaseTimer {
 public:

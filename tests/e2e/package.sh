@@ -8,7 +8,7 @@ set -euo pipefail
 beaver=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 build=$(dirname "$beaver")
 command -v cpack >/dev/null && command -v dpkg >/dev/null || { echo "SKIP: no cpack or dpkg"; exit 77; }
-if ldd "$beaver" 2>/dev/null | grep -q libasan; then echo "SKIP: sanitizer build (the package holds the plain build)"; exit 77; fi
+if [[ "$(ldd "$beaver" 2>/dev/null)" == *libasan* ]]; then echo "SKIP: sanitizer build (the package holds the plain build)"; exit 77; fi
 [ -f "$build/CPackConfig.cmake" ] || { echo "SKIP: $build has no CPackConfig.cmake"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

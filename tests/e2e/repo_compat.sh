@@ -168,12 +168,12 @@ r=$tmp/wt
 mkhistory "$r"
 git -C "$r" worktree add -q "$tmp/wt-two" -b two
 "$beaver" index --repo "$r" >/dev/null
-"$beaver" index --repo "$tmp/wt-two" --json >"$tmp/out"
+"$beaver" index --repo "$tmp/wt-two" --format json >"$tmp/out"
 grep -q '"new_commits": 0' "$tmp/out" || fail "worktree: the second worktree indexed again: $(cat "$tmp/out")"
 [ -f "$r/.git/beaver/index.sqlite" ] || fail "worktree: no index in the common git directory"
 [ ! -e "$r/.git/worktrees/wt-two/beaver" ] || fail "worktree: an index under .git/worktrees"
 echo "worktree commit" > "$tmp/wt-two/w.txt" && git -C "$tmp/wt-two" add w.txt && git -C "$tmp/wt-two" commit -qm w
-"$beaver" index --repo "$tmp/wt-two" --json >"$tmp/out"
+"$beaver" index --repo "$tmp/wt-two" --format json >"$tmp/out"
 grep -q '"new_commits": 1' "$tmp/out" || fail "worktree: the new commit: $(cat "$tmp/out")"
 "$beaver" log --repo "$r" -n 1 two >/dev/null || fail "worktree: the main worktree does not see the shared index"
 echo "repo_compat worktrees: ok"
