@@ -73,7 +73,7 @@ void setup_fixes(CLI::App& app, Context& ctx) {
     matching.finish();
     write_report(o->format, o->output,
                  {[&] { return report::fixes_json(r); }, [&] { return report::fixes_markdown(r, o->links); },
-                  [&] { return report::fixes_html(r, o->links); }, [&](bool color) { return report::fixes_text(r, color); }});
+                  [&] { return report::fixes_html(r, o->links); }, [&](bool color) { return report::fixes_text(r, color); }, report::fixes_legend});
     if (o->check && !r.missing.empty()) ctx.exit_code = kExitFound;
   });
 }

@@ -60,7 +60,7 @@ void setup_rebase_diff(CLI::App& app, Context& ctx) {
     progress.finish();
     write_report(o->format, o->output,
                  {[&] { return report::rebase_json(r); }, [&] { return report::rebase_markdown(r, o->links); },
-                  [&] { return report::rebase_html(r, o->links); }, [&](bool color) { return report::rebase_text(r, color); }});
+                  [&] { return report::rebase_html(r, o->links); }, [&](bool color) { return report::rebase_text(r, color); }, report::rebase_legend});
     if (o->check && r.summary["dropped"] > 0) ctx.exit_code = kExitFound;
   });
 }

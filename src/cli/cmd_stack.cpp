@@ -51,8 +51,8 @@ void setup_stack(CLI::App& app, Context& ctx) {
       "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.status == \"unposted\") | .subject'\n"
       "  beaver stack -u v6.12 --check --format markdown > comment.md   # exit 1 if unposted or false claims\n"
       "  beaver stack -u v6.12 --format json | jq '.patches[] | select(.squash_of > 0) | .subject'   squashes\n"
-      "  git config beaver.upstream origin/master; git config --add beaver.mail ~/lore/linux-coco\n"
-      "  beaver stack                               the same upstream and archive from now on");
+      "  git config beaver.upstream origin/master && git config --add beaver.mail ~/lore/linux-coco && beaver stack\n"
+      "                                             the same upstream and archive for every later run");
   add_exit_status(cmd, "with --check, when a patch is unposted or claims something false");
   cmd->callback([o, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);
@@ -75,7 +75,7 @@ void setup_stack(CLI::App& app, Context& ctx) {
     matching.finish();
     write_report(o->format, o->output,
                  {[&] { return report::stack_json(r); }, [&] { return report::stack_markdown(r, o->links); },
-                  [&] { return report::stack_html(r, o->links); }, [&](bool color) { return report::stack_text(r, color); }});
+                  [&] { return report::stack_html(r, o->links); }, [&](bool color) { return report::stack_text(r, color); }, report::stack_legend});
     // Mail problems by kind, with a few places each: an archive can hold
     // thousands of the same (format-patch output has no Message-ID).
     std::map<std::string, std::vector<std::string>> kinds;

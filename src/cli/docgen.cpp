@@ -80,7 +80,7 @@ Value value_of(const std::vector<std::string>& path, const CLI::Option* o) {
   return Value::None;
 }
 
-// The words an option takes, read from its definition: "Output format: a|b|c"
+// The words an option takes, read from its definition: "Output format: a, b, c"
 // (add_format_option), "Colour: auto (...), always or never", --role.
 std::vector<std::string> words_of(const CLI::Option* o) {
   const std::string& d = o->get_description();
@@ -88,10 +88,11 @@ std::vector<std::string> words_of(const CLI::Option* o) {
   auto at = d.find("format: ");
   if (at != std::string::npos) {
     std::string list = d.substr(at + 8);
-    list = list.substr(0, list.find_first_of(" ;,)"));
+    list = list.substr(0, list.find_first_of(";)"));  // "a, b, c" (grammar.h) or "a|b|c"
     std::size_t i = 0;
     while (i <= list.size()) {
-      std::size_t j = list.find('|', i);
+      while (i < list.size() && list[i] == ' ') ++i;
+      std::size_t j = list.find_first_of("|,", i);
       if (j == std::string::npos) j = list.size();
       if (j > i) out.push_back(list.substr(i, j - i));
       i = j + 1;

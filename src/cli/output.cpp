@@ -37,7 +37,11 @@ void write_report(const std::string& format, const std::string& path, const Repo
   else if (format == "html") text = faces.html();
   // The text face quotes subjects, paths, versions and package names read
   // from input: every one of them goes through the terminal sanitiser.
-  else text = terminal_text(faces.text((path.empty() || path == "-") && use_color(stdout)), true, true);
+  else {
+    bool color = (path.empty() || path == "-") && use_color(stdout);
+    text = terminal_text(faces.text(color), true, true);
+    if (faces.legend && verbosity() >= 0) text += "\n" + paint(faces.legend(), "2", color);
+  }
   write_output(path, text);
 }
 

@@ -28,6 +28,8 @@ struct ReportFaces {
   std::function<nlohmann::json()> json;
   std::function<std::string()> markdown, html;
   std::function<std::string(bool color)> text;
+  // What the text face's columns mean: printed under it (dim) unless -q.
+  std::function<std::string()> legend = nullptr;
 };
 // Renders the face --format asks for and writes it with write_output; the
 // text face gets colour only when it goes to a terminal.

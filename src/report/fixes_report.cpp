@@ -210,4 +210,10 @@ std::string fixes_html(const match::FixesReport& r, const Links& links) {
   return html_page("beaver fixes: " + r.branch_rev, subtitle, cards, body);
 }
 
+std::string fixes_legend() {
+  return "Legend: a carried upstream commit (its release), then each fix it lacks: `fix COMMIT SUBJECT\n"
+         "RELEASE [stable X.Y.x]` (the stable series that took it), indented once per depth (a fix of a\n"
+         "fix). -q hides this legend.\n";
+}
+
 }  // namespace beaver::report

@@ -15,4 +15,7 @@ std::string fixes_text(const match::FixesReport& r, bool color);
 std::string fixes_markdown(const match::FixesReport& r, const Links& links);
 std::string fixes_html(const match::FixesReport& r, const Links& links);
 
+// What the columns of the text face mean (printed under it unless -q).
+std::string fixes_legend();
+
 }  // namespace beaver::report

@@ -192,4 +192,10 @@ std::string rebase_html(const match::RebaseReport& r, const Links& links) {
   return html_page("beaver rebase-diff: " + r.old_rev + " → " + r.new_rev, subtitle, cards, body);
 }
 
+std::string rebase_legend() {
+  return "Legend: OLD#: NEW#  OLD-COMMIT NEW-COMMIT  STATUS  SUBJECT: the position in the old and the new\n"
+         "branch (- : not there), the commit on each side (- : none); [as COMMIT in RELEASE]: the upstream\n"
+         "commit a merged-upstream patch became. --full shows each change. -q hides this legend.\n";
+}
+
 }  // namespace beaver::report

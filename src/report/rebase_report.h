@@ -15,4 +15,7 @@ std::string rebase_text(const match::RebaseReport& r, bool color);
 std::string rebase_markdown(const match::RebaseReport& r, const Links& links);
 std::string rebase_html(const match::RebaseReport& r, const Links& links);
 
+// What the columns of the text face mean (printed under it unless -q).
+std::string rebase_legend();
+
 }  // namespace beaver::report

@@ -245,4 +245,12 @@ std::string stack_html(const match::StackReport& r, const Links& links) {
   return html_page("beaver stack: " + r.branch_rev, subtitle, cards, body);
 }
 
+std::string stack_legend() {
+  return "Legend: COMMIT STATUS SUBJECT [UPSTREAM-COMMIT RELEASE SIMILARITY HOW]: the upstream commit that has\n"
+         "the change and the first release with it; for upstream-modified, the similarity of the changed lines\n"
+         "(1.00 = the same lines) and how: context (the same lines in other context), similar, partial (a part\n"
+         "of the upstream change), part/folded (of a squash), reworked (named by a backport reference).\n"
+         "[vN]: the version of the posted series. -q hides this legend.\n";
+}
+
 }  // namespace beaver::report

@@ -19,4 +19,7 @@ std::string stack_html(const match::StackReport& r, const Links& links);
 // The status's badge colour class (upstream, modified, posted, unposted, ...).
 std::string status_class(std::string_view status);
 
+// What the columns of the text face mean (printed under it unless -q).
+std::string stack_legend();
+
 }  // namespace beaver::report

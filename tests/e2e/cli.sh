@@ -5,9 +5,9 @@
 set -euo pipefail
 beaver=$1
 fail() { echo "FAIL: $*"; exit 1; }
-"$beaver" --help | grep -q "Examples:" || fail "beaver --help has no examples"
+"$beaver" --help | grep "Examples:" >/dev/null || fail "beaver --help has no examples"
 for cmd in index patch-id log stack rebase-diff delta fixes config matrix demo; do
-  "$beaver" "$cmd" --help | grep -q "Examples:" || fail "beaver $cmd --help has no examples"
+  "$beaver" "$cmd" --help | grep "Examples:" >/dev/null || fail "beaver $cmd --help has no examples"
 done
 set +e
 "$beaver" no-such-command >/dev/null 2>&1; rc=$?
@@ -60,7 +60,7 @@ grep -q "Did you mean" <<<"$err" && fail "frobnicate got a suggestion: $err"
 "$beaver" patch-id --color=sometimes >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] || fail "--color=sometimes: exit $rc"
 set -e
-"$beaver" log -n 1 --color=always | grep -q $'\033\[' || fail "--color=always (after the command) gives no colour in a pipe"
-NO_COLOR=1 "$beaver" --color always log -n 1 | grep -q $'\033\[' || fail "--color=always does not win over NO_COLOR"
+"$beaver" log -n 1 --color=always | grep $'\033\[' >/dev/null || fail "--color=always (after the command) gives no colour in a pipe"
+NO_COLOR=1 "$beaver" --color always log -n 1 | grep $'\033\[' >/dev/null || fail "--color=always does not win over NO_COLOR"
 "$beaver" --color=never log -n 1 | grep -q $'\033' && fail "--color=never"
 echo "cli help and colour: ok"
