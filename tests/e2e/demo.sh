@@ -55,9 +55,9 @@ if [ -e /usr/src/linux-source-6.1.tar.xz ] && [ -e /usr/src/linux-source-6.12.ta
 fi
 # The repository is kept and usable.
 cd "$tmp/demo"
-"$beaver" index | grep -q . || true
-"$beaver" index 2>&1 | grep -q "up to date" || fail "second index run is not up to date"
-"$beaver" log -n 1 --format json | grep -q '"release": "v6.10"' || fail "log json"
+"$beaver" index | grep . >/dev/null || true
+"$beaver" index 2>&1 | grep "up to date" >/dev/null || fail "second index run is not up to date"
+"$beaver" log -n 1 --format json | grep '"release": "v6.10"' >/dev/null || fail "log json"
 # stack --check: the vendor branch has an unposted patch.
 set +e
 "$beaver" stack -u v6.9 --mail linux-coco.mbox --check vendor/snp >/dev/null; rc=$?

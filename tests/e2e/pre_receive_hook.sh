@@ -18,7 +18,7 @@ git clone -q --bare up central.git
 cat > central.git/hooks/pre-receive <<HOOK
 #!/bin/sh
 # Every vendor branch pushed must carry only upstream or posted patches.
-env | grep -q '^GIT_QUARANTINE_PATH=' || { echo "no quarantine"; exit 1; }
+env | grep '^GIT_QUARANTINE_PATH=' >/dev/null || { echo "no quarantine"; exit 1; }
 while read old new ref; do
   case \$ref in
     refs/heads/vendor/*) "$beaver" stack --check --upstream refs/heads/main "\$new" || exit 1 ;;
