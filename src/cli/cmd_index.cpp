@@ -40,7 +40,7 @@ void setup_index(CLI::App& app, Context& ctx) {
   cmd->add_flag_callback(
          "--json",
          [o] {
-           tprint(stderr, "beaver: warning: --json is deprecated; use --format json\n");
+           warn_deprecated("--json", "--format json");
            o->format = "json";
          },
          "")

@@ -26,7 +26,7 @@ void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& what, boo
     cmd->add_option_function<unsigned>(
            "--threads",
            [&jobs](unsigned n) {
-             tprint(stderr, "beaver: warning: --threads is deprecated; use -j/--jobs\n");
+             warn_deprecated("--threads", "-j/--jobs");
              jobs = n;
            },
            "")
@@ -83,6 +83,10 @@ void add_mail_option(CLI::App* cmd, std::vector<std::string>& mail) {
       ->option_text("PATH");
 }
 
+void warn_deprecated(const std::string& old, const std::string& now) {
+  tprint(stderr, "beaver: warning: {} is deprecated; use {}\n", old, now);
+}
+
 void add_exit_status(CLI::App* cmd, const std::string& one) {
   std::string text = "Exit status: 0 done";
   if (!one.empty()) text += "; 1 " + one;
@@ -124,7 +128,7 @@ void add_globals_to(CLI::App& app) {
       ->option_text("WHEN")
       ->trigger_on_parse();
   app.add_flag_callback("-q,--quiet", [] { set_verbosity(-1); },
-                        "No progress, summaries or legends on stderr (warnings and errors stay)")
+                        "No progress, summaries or legends (warnings and errors stay)")
       ->trigger_on_parse();
   app.add_flag_callback("-v,--verbose", [] { set_verbosity(1); }, "Say how long each phase took, on stderr")
       ->trigger_on_parse();

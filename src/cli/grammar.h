@@ -46,6 +46,9 @@ void add_upstream_option(CLI::App* cmd, std::string& upstream, const std::string
 void add_link_options(CLI::App* cmd, report::Links& links, bool mail);
 // --mail PATH, repeatable (git config beaver.mail, multi-valued).
 void add_mail_option(CLI::App* cmd, std::vector<std::string>& mail);
+// The note an old spelling prints when used: "beaver: warning: OLD is
+// deprecated; use NOW" (it keeps working: scripts in CI would break silently).
+void warn_deprecated(const std::string& old, const std::string& now);
 // Appends "Exit status: ..." to the command's footer: 0, then what 1 means
 // for this command ("" when it never exits 1), then 2 and 3.
 void add_exit_status(CLI::App* cmd, const std::string& one);

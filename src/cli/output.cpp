@@ -14,8 +14,6 @@
 
 namespace beaver::cli {
 
-void print_json(const nlohmann::json& j) { fmt::print("{}", json_text(j)); }
-
 std::string json_text(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -15,8 +15,7 @@
 
 namespace beaver::cli {
 
-// Prints JSON with invalid UTF-8 replaced by U+FFFD (commit messages can hold any bytes).
-void print_json(const nlohmann::json& j);
+// JSON with invalid UTF-8 replaced by U+FFFD (commit messages can hold any bytes).
 std::string json_text(const nlohmann::json& j);
 // Writes a report to standard output (`path` empty or "-") or to `path` by
 // write_file()'s rules (util/file.h): a regular file is replaced atomically

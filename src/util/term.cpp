@@ -15,11 +15,11 @@
 namespace beaver {
 
 namespace {
-pid_t g_pager_pid_for_tty();
+pid_t g_pager_pid = -1;  // start_pager()'s child
 }  // namespace
 
 // Standard output piped into beaver's own pager is still the terminal's.
-bool is_tty(std::FILE* f) { return isatty(fileno(f)) == 1 || (f == stdout && g_pager_pid_for_tty() > 0); }
+bool is_tty(std::FILE* f) { return isatty(fileno(f)) == 1 || (f == stdout && g_pager_pid > 0); }
 
 namespace {
 ColorMode g_color_mode = ColorMode::Auto;
@@ -71,11 +71,6 @@ ProgressMode g_progress_mode = ProgressMode::Auto;
 std::mutex g_progress_mutex;
 Progress* g_live_progress = nullptr;
 bool g_pager_enabled = true;
-pid_t g_pager_pid = -1;
-}  // namespace
-
-namespace {
-pid_t g_pager_pid_for_tty() { return g_pager_pid; }
 }  // namespace
 
 void set_verbosity(int level) { g_verbosity = level; }
@@ -145,12 +140,12 @@ void Progress::update(std::size_t done, std::size_t total) {
   double secs = std::chrono::duration<double>(now - start_).count();
   rate_.add(secs, done);
   last_done_ = done;
-  last_total_ = total;
-  auto every = style_ == Style::Bar ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
-  bool first_line = style_ == Style::Lines && !printed_ && secs >= 1;  // a short run prints nothing
-  if (!first_line && (drawn_ || printed_) && now - last_ < every && done < total) return;
-  if (!first_line && style_ == Style::Lines && !printed_ && done < total) return;
-  if (style_ == Style::Lines && done >= total && !printed_) return;  // finished before a line was due
+  if (style_ == Style::Lines) {
+    // The first line after a second (a short run prints nothing), then one every 10 s and the last.
+    if (!printed_ ? secs < 1 || done >= total : now - last_ < std::chrono::seconds(10) && done < total) return;
+  } else if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) {
+    return;
+  }
   last_ = now;
   std::string line = progress_line(label_, done, total, rate_.rate(), secs, style_ == Style::Bar);
   if (style_ == Style::Bar) {

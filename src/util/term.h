@@ -92,7 +92,7 @@ private:
   std::string label_;
   Style style_;
   bool drawn_ = false, printed_ = false;
-  std::size_t last_done_ = 0, last_total_ = 0;
+  std::size_t last_done_ = 0;
   std::chrono::steady_clock::time_point start_, last_;
   RateWindow rate_;
 };
