@@ -356,6 +356,9 @@ TEST_F(IndexTest, DiagnosesItself) {
   std::string victim = repo.commit("a blob");
   std::string blob = repo.git("rev-parse HEAD:blob.txt").substr(0, 40);
   sh_ok(repo.dir(), "rm -f .git/objects/" + blob.substr(0, 2) + "/" + blob.substr(2));
+  // Newer git refuses to build a tree whose index names a missing blob: the
+  // next commit deletes the file (git needs no blob for that).
+  sh_ok(repo.dir(), "git rm -q --cached blob.txt && rm blob.txt");
   EXPECT_EQ(sh(repo.dir(), b + " index --strict -q").code, 1);
   test::Run again = sh(repo.dir(), b + " index --strict");
   EXPECT_EQ(again.code, 1) << again.err;

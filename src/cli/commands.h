@@ -27,6 +27,7 @@ void setup_stack(CLI::App& app, Context& ctx);
 void setup_rebase_diff(CLI::App& app, Context& ctx);
 void setup_delta(CLI::App& app, Context& ctx);
 void setup_fixes(CLI::App& app, Context& ctx);
+void setup_backport(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_matrix(CLI::App& app, Context& ctx);
 
@@ -38,6 +39,7 @@ inline constexpr Command kCommands[] = {
     {"rebase-diff", setup_rebase_diff},
     {"delta", setup_delta},
     {"fixes", setup_fixes},
+    {"backport", setup_backport},
     {"config", setup_config},
     {"matrix", setup_matrix},
     {"demo", setup_demo},

@@ -3,6 +3,7 @@
 #include "git/shallow.h"
 #include "index/index.h"
 #include "index/query.h"
+#include "match/apply.h"
 #include "match/graph.h"
 #include "match/view.h"
 #include "match/parallel.h"
@@ -15,8 +16,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <git2/sys/mempack.h>
-#include <git2/sys/odb_backend.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -113,80 +112,6 @@ struct RefRow {
   std::int64_t commit_id;
   std::string kind, target, subject, state;
   std::string resolved;  // raw 20 bytes or empty
-};
-
-// Cherry-picks onto a tree in memory: objects written by the merge go to a
-// mempack backend, so the repository, its index and work tree stay untouched.
-class ApplyChecker {
-public:
-  explicit ApplyChecker(const git::Repository& repo) {
-    git_repository* raw = nullptr;
-    if (git_repository_open_bare(&raw, repo.git_dir().c_str()) != 0)
-      throw Error("{}: cannot open the repository: {}", repo.path(), git::last_error());
-    git::set_up_objects(raw);
-    repo_.reset(raw);
-    git_odb* odb = nullptr;
-    git_odb_backend* mempack = nullptr;
-    if (git_repository_odb(&odb, raw) != 0 || git_mempack_new(&mempack) != 0 ||
-        git_odb_add_backend(odb, mempack, 1000) != 0) {
-      git_odb_free(odb);
-      throw Error("cannot prepare an in-memory object store: {}", git::last_error());
-    }
-    git_odb_free(odb);
-  }
-
-  // Applies `fix` (its change against its first parent) onto `onto`; on
-  // success `onto` becomes the resulting tree.
-  bool apply(const git::Oid& fix, git::Oid& onto, std::vector<std::string>& conflicts) {
-    git_commit* c = nullptr;
-    if (git_commit_lookup(&c, repo_.get(), &fix.raw) != 0) throw Error("{}: {}", fix.hex(), git::last_error());
-    git::CommitPtr commit(c);
-    git_tree *theirs = nullptr, *ours = nullptr, *base = nullptr;
-    git_commit* parent = nullptr;
-    if (git_commit_tree(&theirs, commit.get()) != 0 || git_tree_lookup(&ours, repo_.get(), &onto.raw) != 0)
-      throw Error("{}: {}", fix.hex(), git::last_error());
-    git::TreePtr t1(theirs), t2(ours), t3;
-    if (!git::visible_parents(repo_.get(), commit.get()).empty()) {
-      if (git_commit_parent(&parent, commit.get(), 0) != 0 || git_commit_tree(&base, parent) != 0)
-        throw Error("{}: {}", fix.hex(), git::last_error());
-      git_commit_free(parent);
-      t3.reset(base);
-    }
-    git_merge_options opts;
-    git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
-    git_index* idx = nullptr;
-    if (git_merge_trees(&idx, repo_.get(), base, ours, theirs, &opts) != 0)
-      throw Error("cannot apply {}: {}", fix.hex(), git::last_error());
-    std::unique_ptr<git_index, git::Deleter<git_index, git_index_free>> index(idx);
-    if (git_index_has_conflicts(idx)) {
-      git_index_conflict_iterator* it = nullptr;
-      git_index_conflict_iterator_new(&it, idx);
-      const git_index_entry *a, *o, *t;
-      std::set<std::string> files;
-      while (git_index_conflict_next(&a, &o, &t, it) == 0) {
-        const git_index_entry* e = o ? o : t ? t : a;
-        if (e) files.insert(e->path);
-      }
-      git_index_conflict_iterator_free(it);
-      conflicts.assign(files.begin(), files.end());
-      return false;
-    }
-    git_oid tree;
-    if (git_index_write_tree_to(&tree, idx, repo_.get()) != 0)
-      throw Error("cannot apply {}: {}", fix.hex(), git::last_error());
-    onto = git::Oid(tree);
-    return true;
-  }
-
-  git::Oid tree_of(const git::Oid& commit) {
-    git_commit* c = nullptr;
-    if (git_commit_lookup(&c, repo_.get(), &commit.raw) != 0) throw Error("{}: {}", commit.hex(), git::last_error());
-    git::CommitPtr owned(c);
-    return git::Oid(*git_commit_tree_id(c));
-  }
-
-private:
-  std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> repo_;
 };
 
 }  // namespace
@@ -418,17 +343,19 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
 
   // Does each missing fix cherry-pick cleanly onto the branch?
   if (o.apply_check || o.apply_in_order) {
-    ApplyChecker checker(repo);
-    git::Oid tip_tree = checker.tree_of(branch), stacked = tip_tree;
+    TreePicker picker(repo, /*in_memory=*/true);
+    git::Oid tip_tree = picker.tree_of(branch), stacked = tip_tree;
     std::vector<MissingFix*> todo;
     for (auto& m : found)
       if (!m.waiver) todo.push_back(&m);
     std::sort(todo.begin(), todo.end(), [](auto* a, auto* b) { return a->order < b->order; });
     for (auto* m : todo) {
       git::Oid onto = o.apply_in_order ? stacked : tip_tree;
-      bool ok = checker.apply(*git::Oid::from_hex(m->commit), onto, m->conflicts);
+      PickResult r = picker.pick(*git::Oid::from_hex(m->commit), onto);
+      bool ok = r.kind != PickResult::Conflicts;
+      for (auto& c : r.conflicts) m->conflicts.push_back(c.path);
       m->applies = ok;
-      if (ok && o.apply_in_order) stacked = onto;
+      if (ok && o.apply_in_order) stacked = r.tree;
     }
     timer.phase("apply");
   }

@@ -39,6 +39,14 @@ inline std::size_t find_nul(std::string_view s) {
   return n;
 }
 
+// `s` without the ASCII white space at either end.
+inline std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // A commit id as people read it: its first 12 hex digits.
 inline std::string short_id(std::string_view hex) { return std::string(hex.substr(0, 12)); }
 
