@@ -96,25 +96,33 @@ int count_lines(git_repository* repo, const git_oid& blob_id) {
   return n;
 }
 
-// Blames what a step needs of its parent, bounded by the branch: lines the
-// branch already has (boundary commits) need nothing.
-Analysis analyse(const git::Repository& repo, git_repository* handle, const git::Oid& step, const git::Oid& onto) {
-  Analysis out;
+// What one file of a step needs of the step's parent: the line ranges to
+// blame (or, for a binary file, the file's last change).
+struct BlameJob {
+  std::size_t step = 0;  // index into the level's steps
+  std::string commit, parent, path;
+  std::vector<std::pair<int, int>> ranges, changed;
+  bool binary = false;
+};
+
+// A step's blame jobs, from its diff against its first parent (libgit2, no
+// context lines). Files the step adds need nothing of the parent.
+void blame_jobs(git_repository* handle, const git::Oid& step, std::size_t index, git_tree* onto_tree,
+                std::vector<BlameJob>& jobs, std::vector<std::string>& notes) {
   git_commit* c = nullptr;
   if (git_commit_lookup(&c, handle, &step.raw) != 0) {
-    out.notes.push_back(fmt::format("{}: cannot read the commit: {}", short_id(step.hex()), git::last_error()));
-    return out;
+    notes.push_back(fmt::format("{}: cannot read the commit: {}", short_id(step.hex()), git::last_error()));
+    return;
   }
   git::CommitPtr commit(c);
-  auto parents = git::visible_parents(handle, commit.get());
-  if (parents.empty()) return out;  // a root: nothing before it
+  if (git::visible_parents(handle, commit.get()).empty()) return;  // a root: nothing before it
   git_commit* p = nullptr;
   git_tree *old_tree = nullptr, *new_tree = nullptr;
-  if (git_commit_parent(&p, commit.get(), 0) != 0) return out;
+  if (git_commit_parent(&p, commit.get(), 0) != 0) return;
   git::CommitPtr parent(p);
   if (git_commit_tree(&old_tree, p) != 0 || git_commit_tree(&new_tree, commit.get()) != 0) {
-    out.notes.push_back(fmt::format("{}: cannot read its trees: {}", short_id(step.hex()), git::last_error()));
-    return out;
+    notes.push_back(fmt::format("{}: cannot read its trees: {}", short_id(step.hex()), git::last_error()));
+    return;
   }
   git::TreePtr t1(old_tree), t2(new_tree);
   git_diff_options dopts;
@@ -122,8 +130,8 @@ Analysis analyse(const git::Repository& repo, git_repository* handle, const git:
   dopts.context_lines = 0;
   git_diff* d = nullptr;
   if (git_diff_tree_to_tree(&d, handle, old_tree, new_tree, &dopts) != 0) {
-    out.notes.push_back(fmt::format("{}: cannot diff: {}", short_id(step.hex()), git::last_error()));
-    return out;
+    notes.push_back(fmt::format("{}: cannot diff: {}", short_id(step.hex()), git::last_error()));
+    return;
   }
   git::DiffPtr diff(d);
   git_diff_find_options fopts;
@@ -134,79 +142,96 @@ Analysis analyse(const git::Repository& repo, git_repository* handle, const git:
   for (std::size_t k = 0; k < git_diff_num_deltas(d); ++k) {
     const git_diff_delta* delta = git_diff_get_delta(d, k);
     if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_UNTRACKED) continue;  // nothing of the parent
-    std::string path = delta->old_file.path;
-    std::vector<std::string> cmd = repo.git_command();
-    bool binary = (delta->flags & GIT_DIFF_FLAG_BINARY) != 0;
-    std::vector<std::pair<int, int>> ranges, changed;
-    if (!binary) {
-      git_patch* raw_patch = nullptr;
-      if (git_patch_from_diff(&raw_patch, d, k) != 0 || !raw_patch) continue;
-      git::PatchPtr patch(raw_patch);
-      binary = (git_patch_get_delta(raw_patch)->flags & GIT_DIFF_FLAG_BINARY) != 0;
-      if (!binary) {
-        int n = count_lines(handle, delta->old_file.id);
-        if (n <= 0) continue;
-        ranges = hunk_ranges(raw_patch, n, changed);
-        if (ranges.empty()) continue;  // a mode change, a pure rename
-      }
+    // The file as the branch has it: nothing since the branch point to need.
+    git_tree_entry* entry = nullptr;
+    if (onto_tree && git_tree_entry_bypath(&entry, onto_tree, delta->old_file.path) == 0) {
+      bool same = git_oid_equal(git_tree_entry_id(entry), &delta->old_file.id) != 0;
+      git_tree_entry_free(entry);
+      if (same) continue;
     }
-    if (binary) {
-      // No lines to blame: the last change of the file since the branch point.
-      cmd.insert(cmd.end(), {"rev-list", "-1", parent_hex, "^" + onto.hex(), "--", path});
-      ProcessResult r = run_process(cmd);
-      if (r.exit_code != 0) {
-        out.notes.push_back(fmt::format("{}: git rev-list of {} failed: {}", short_id(step.hex()), path, trim(r.err)));
+    BlameJob job;
+    job.step = index;
+    job.commit = step.hex();
+    job.parent = parent_hex;
+    job.path = delta->old_file.path;
+    job.binary = (delta->flags & GIT_DIFF_FLAG_BINARY) != 0;
+    if (!job.binary) {
+      git_patch* raw_patch = nullptr;
+      if (git_patch_from_diff(&raw_patch, d, k) != 0 || !raw_patch) {
+        notes.push_back(fmt::format("{}: cannot diff {}: {}", short_id(step.hex()), job.path, git::last_error()));
         continue;
       }
-      std::string id(trim(r.out));
-      if (is_hex40(id)) out.deps.push_back({id, path, 0});
-      continue;
-    }
-    cmd.insert(cmd.end(), {"blame", "--porcelain"});
-    for (auto& [a, b] : ranges) cmd.insert(cmd.end(), {"-L", fmt::format("{},{}", a, b)});
-    cmd.insert(cmd.end(), {onto.hex() + ".." + parent_hex, "--", path});
-    ProcessResult r = run_process(cmd);
-    if (r.exit_code != 0) {
-      out.notes.push_back(fmt::format("{}: git blame of {} failed: {}", short_id(step.hex()), path, trim(r.err)));
-      continue;
-    }
-    // Porcelain: a header "<40 hex> <orig line> <final line> [<count>]" per
-    // line; "boundary" in the first block of a commit the range excludes.
-    std::unordered_set<std::string> boundary;
-    std::vector<std::pair<std::string, int>> lines;
-    std::string_view text = r.out;
-    std::string current;
-    for (std::size_t pos = 0; pos < text.size();) {
-      std::size_t end = text.find('\n', pos);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view line = text.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.empty() || line[0] == '\t') continue;
-      if (line.size() > 41 && line[40] == ' ' && is_hex40(line.substr(0, 40))) {
-        current = std::string(line.substr(0, 40));
-        std::string_view rest = line.substr(41);
-        auto sp = rest.find(' ');
-        if (sp == std::string_view::npos) continue;
-        int final_line = std::atoi(std::string(rest.substr(sp + 1)).c_str());
-        lines.emplace_back(current, final_line);
-      } else if (line == "boundary") {
-        boundary.insert(current);
+      git::PatchPtr patch(raw_patch);
+      job.binary = (git_patch_get_delta(raw_patch)->flags & GIT_DIFF_FLAG_BINARY) != 0;
+      if (!job.binary) {
+        int n = count_lines(handle, delta->old_file.id);
+        if (n < 0) {
+          notes.push_back(fmt::format("{}: cannot read {} of its parent: {}", short_id(step.hex()), job.path, git::last_error()));
+          continue;
+        }
+        job.ranges = hunk_ranges(raw_patch, n, job.changed);
+        if (job.ranges.empty()) continue;  // an empty file, a mode change, a pure rename
       }
     }
-    // Blamed commit -> the first line it owns, a changed line before a
-    // context line (the reason names what the step really rewrites).
-    auto is_changed = [&](int n) {
-      return std::any_of(changed.begin(), changed.end(), [n](auto& range) { return n >= range.first && n <= range.second; });
-    };
-    std::unordered_map<std::string, std::pair<bool, int>> first;  // (context only, line)
-    for (auto& [id, n] : lines) {
-      if (boundary.count(id)) continue;
-      std::pair<bool, int> key(!is_changed(n), n);
-      auto [it, fresh] = first.emplace(id, key);
-      if (!fresh) it->second = std::min(it->second, key);
-    }
-    for (auto& [id, at] : first) out.deps.push_back({id, path, at.second});
+    jobs.push_back(std::move(job));
   }
+}
+
+// Blames a job's ranges over onto..PARENT: lines the branch already has
+// (boundary commits) need nothing.
+Analysis run_blame(const git::Repository& repo, const BlameJob& job, const git::Oid& onto) {
+  Analysis out;
+  std::vector<std::string> cmd = repo.git_command();
+  if (job.binary) {
+    // No lines to blame: the last change of the file since the branch point.
+    cmd.insert(cmd.end(), {"rev-list", "-1", job.parent, "^" + onto.hex(), "--", job.path});
+    ProcessResult r = run_process(cmd);
+    if (r.exit_code != 0) {
+      out.notes.push_back(fmt::format("{}: git rev-list of {} failed: {}", short_id(job.commit), job.path, trim(r.err)));
+      return out;
+    }
+    std::string id(trim(r.out));
+    if (is_hex40(id)) out.deps.push_back({id, job.path, 0});
+    return out;
+  }
+  cmd.insert(cmd.end(), {"blame", "--porcelain"});
+  for (auto& [a, b] : job.ranges) cmd.insert(cmd.end(), {"-L", fmt::format("{},{}", a, b)});
+  cmd.insert(cmd.end(), {onto.hex() + ".." + job.parent, "--", job.path});
+  ProcessResult r = run_process(cmd);
+  if (r.exit_code != 0) {
+    out.notes.push_back(fmt::format("{}: git blame of {} failed: {}", short_id(job.commit), job.path, trim(r.err)));
+    return out;
+  }
+  // Porcelain: a header "<40 hex> <orig line> <final line> [<count>]" per
+  // line; "boundary" in the first block of a commit the range excludes.
+  std::unordered_set<std::string> boundary;
+  std::vector<std::pair<std::string, int>> lines;
+  std::string current;
+  for_each_line(r.out, [&](std::string_view line) {
+    if (line.empty() || line[0] == '\t') return;
+    if (line.size() > 41 && line[40] == ' ' && is_hex40(line.substr(0, 40))) {
+      current = std::string(line.substr(0, 40));
+      std::string_view rest = line.substr(41);
+      auto sp = rest.find(' ');
+      if (sp == std::string_view::npos) return;
+      lines.emplace_back(current, std::atoi(std::string(rest.substr(sp + 1)).c_str()));
+    } else if (line == "boundary") {
+      boundary.insert(current);
+    }
+  });
+  // Blamed commit -> the first line it owns, a changed line before a context
+  // line (the reason names what the step really rewrites).
+  auto is_changed = [&](int n) {
+    return std::any_of(job.changed.begin(), job.changed.end(), [n](auto& range) { return n >= range.first && n <= range.second; });
+  };
+  std::unordered_map<std::string, std::pair<bool, int>> first;  // (context only, line)
+  for (auto& [id, n] : lines) {
+    if (boundary.count(id)) continue;
+    std::pair<bool, int> key(!is_changed(n), n);
+    auto [it, fresh] = first.emplace(id, key);
+    if (!fresh) it->second = std::min(it->second, key);
+  }
+  for (auto& [id, at] : first) out.deps.push_back({id, job.path, at.second});
   return out;
 }
 
@@ -509,27 +534,44 @@ Plan plan(const git::Repository& repo, const Options& o) {
     for (std::size_t k = 0; k < states.size(); ++k)
       if (!states[k].analysed) todo.push_back(k);
     if (todo.empty()) break;
+    // The jobs of the level (diffs: quick, here), then the blames on every core.
     std::vector<Analysis> results(todo.size());
+    std::vector<BlameJob> jobs;
+    {
+      std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> handle(repo.open_handle());
+      git_commit* oc = nullptr;
+      git_tree* ot = nullptr;
+      if (git_commit_lookup(&oc, handle.get(), &onto.raw) != 0 || git_commit_tree(&ot, oc) != 0)
+        throw Error("{}: cannot read its tree: {}", o.onto, git::last_error());
+      git::CommitPtr onto_commit(oc);
+      git::TreePtr onto_tree(ot);
+      for (std::size_t k = 0; k < todo.size(); ++k)
+        blame_jobs(handle.get(), graph.oid(states[todo[k]].id), k, ot, jobs, results[k].notes);
+    }
+    std::vector<Analysis> blamed(jobs.size());
     std::atomic<std::size_t> next{0};
     std::exception_ptr failure;
     std::mutex mutex;
     auto work = [&] {
       try {
-        std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> handle(repo.open_handle());
-        for (std::size_t k; (k = next++) < todo.size();)
-          results[k] = analyse(repo, handle.get(), graph.oid(states[todo[k]].id), onto);
+        for (std::size_t k; (k = next++) < jobs.size();) blamed[k] = run_blame(repo, jobs[k], onto);
       } catch (...) {
         std::lock_guard lock(mutex);
         if (!failure) failure = std::current_exception();
-        next = todo.size();
+        next = jobs.size();
       }
     };
-    std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), todo.size());
+    std::size_t workers = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), jobs.size());
     std::vector<std::thread> threads;
     for (std::size_t t = 1; t < workers; ++t) threads.emplace_back(work);
     work();
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
+    for (std::size_t k = 0; k < jobs.size(); ++k) {
+      Analysis& into = results[jobs[k].step];
+      into.deps.insert(into.deps.end(), blamed[k].deps.begin(), blamed[k].deps.end());
+      into.notes.insert(into.notes.end(), blamed[k].notes.begin(), blamed[k].notes.end());
+    }
     for (std::size_t k = 0; k < todo.size(); ++k) {
       std::size_t at = todo[k];
       states[at].analysed = true;

@@ -73,11 +73,11 @@ void setup_backport(CLI::App& app, Context& ctx) {
       "the branch: each applies, is empty (already there) or conflicts (file:line, and the branch commit\n"
       "that changed the file). Category: bugfix (1-5 commits), feature (6-50), mass (more).\n\n"
       "Examples:\n"
-      "  beaver backport --onto linux-6.1.y -u origin/master 1a2b3c4d5e6f\n"
-      "  beaver backport --onto vendor/6.6 -u v6.12 --feature sev-snp-guest --format markdown\n"
+      "  beaver backport --onto linux-6.1.y -u origin/master 1a2b3c4d\n"
+      "  beaver backport --onto linux-6.1.y -u v6.12 --feature snp-guest --format markdown\n"
       "  beaver backport --onto linux-6.1.y -u origin/master --fixes --check\n"
-      "  beaver backport --onto stable -u main v2.1..v2.2 --paths drivers/virt/coco\n"
-      "  beaver backport --onto linux-6.1.y -u origin/master 1a2b3c4d5e6f --apply fix-backport --series out/");
+      "  beaver backport --onto stable -u main v6.8..v6.9 --paths drivers/virt/coco\n"
+      "  beaver backport --onto linux-6.1.y -u origin/master 1a2b3c4d --apply fix-backport --series out/");
   add_exit_status(cmd, "with --check, when a step conflicts");
   cmd->callback([o, cmd, &ctx] {
     git::Repository repo = git::Repository::open(o->repo);

@@ -57,8 +57,9 @@ void setup_demo(CLI::App& app, Context& ctx) {
       "The repository has an upstream (main: v6.8, v6.9-rc1, v6.9, v6.10), a vendor branch vendor/snp\n"
       "with five SEV-SNP/TDX patches (merged upstream as is, merged with other context, merged modified,\n"
       "posted but not merged, vendor-only), the same branch rebased onto v6.9 and v6.10, a mail archive\n"
-      "with the posted patch and a stable branch linux-6.8.y with a backport. It is kept afterwards, so\n"
-      "you can run beaver on it yourself; the reports and configs it writes go to DIR-reports beside it.\n\n"
+      "with the posted patch and a stable branch linux-6.8.y with a backport (and the plan of two more).\n"
+      "It is kept afterwards, so you can run beaver on it yourself; the reports and configs it writes go\n"
+      "to DIR-reports beside it.\n\n"
       "Examples:\n"
       "  beaver demo\n"
       "  beaver demo --dir /tmp/coco-demo && cd /tmp/coco-demo && beaver log -n 3\n"
@@ -124,6 +125,10 @@ void setup_demo(CLI::App& app, Context& ctx) {
     step("Upstream fixes the stable branch lacks (Fixes: of what it carries), and whether they apply",
          {exe, "fixes", "--upstream", d.upstream, "--apply-check", d.stable}, d.dir, color,
          "beaver fixes --upstream main --apply-check linux-6.8.y");
+    step("What it takes to bring two v6.9 commits to the stable branch: prerequisites, what it carries, proof",
+         {exe, "backport", "--onto", d.stable, "-u", d.upstream, d.upstream + "^{/Return -EBUSY}",
+          d.upstream + "^{/Record the VMPL}"},
+         d.dir, color, "beaver backport --onto linux-6.8.y -u main 'main^{/Return -EBUSY}' 'main^{/Record the VMPL}'");
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
                                         "html", "-o", out + "/stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o " + out + "/stack.html vendor/snp");

@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "beaver: know what is in your confidential-computing kernel.\n"
       "Turns a kernel git history into answers: what a downstream branch carries, what a rebase changed,\n"
-      "which upstream fixes it lacks; how a CoCo kernel is configured, and which kernel supports which CoCo\n"
-      "feature; on git-exact patch-ids, a persistent commit index and the kernel's own Kconfig.",
+      "which upstream fixes it lacks and what a backport takes; how a CoCo kernel is configured, and which\n"
+      "kernel supports which CoCo feature; on git-exact patch-ids, a persistent commit index and the\n"
+      "kernel's own Kconfig.",
       "beaver"};
   app.set_version_flag("--version", std::string("beaver ") + BEAVER_VERSION);
   app.require_subcommand(1);
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
       "  beaver stack -u v6.12 vendor/snp          upstream, upstream-modified, posted or unposted, per patch\n"
       "  beaver rebase-diff -u v6.12 old new       what a rebase kept, changed, merged upstream, dropped, added\n"
       "  beaver fixes -u origin/master stable      upstream fixes the branch lacks\n"
+      "  beaver backport --onto stable -u origin/master 1a2b3c4d\n"
+      "                                            what bringing a commit to a branch takes, proven\n"
       "  beaver config --tree ~/linux --base /boot/config-$(uname -r) --enable snp-guest -o .config\n"
       "                                            a CoCo config, every request proven\n"
       "  beaver matrix /boot/config-* debian:6.12:cloud-amd64\n"

@@ -15,6 +15,9 @@ using nlohmann::json;
 
 std::string summary_line(const backport::Plan& p) {
   auto n = [&](const char* k) { return count_of(p.summary, k); };
+  if (n("commits") == 0 && n("conflicts") == 0)
+    return fmt::format("nothing to pick: {}{}", p.steps.empty() ? "no step" : "every step is already there",
+                       n("carried") ? fmt::format(" ({} carried already)", n("carried")) : "");
   std::string s = fmt::format("{}: {} commit(s) to pick ({} requested, {} prerequisite(s), {} fix(es), {} revert(s)), "
                               "{} file(s), {} line(s)",
                               p.category, n("commits"), n("requested"), n("prerequisites"), n("fixes"), n("reverts"), n("files"),
@@ -104,12 +107,13 @@ std::string backport_text(const backport::Plan& p, bool color) {
   std::size_t k = 0;
   for (auto& s : p.steps) {
     ++k;
-    out += fmt::format("{:>3}. {} {} {}  {}{}\n", k, paint(fmt::format("{:<8}", s.result), result_colour(s.result), color),
+    out += fmt::format("{:>3}. {} {} {}  {}{}\n", k, paint(fmt::format("{:<9}", s.result), result_colour(s.result), color),
                        paint(fmt::format("{:<12}", s.role), s.role == "requested" ? "1" : s.role == "prerequisite" ? "36" : "35", color),
                        paint(short_id(s.commit), "33", color), safe_text(s.subject),
                        paint(s.release.empty() ? "" : " (" + s.release + ")", "2", color));
-    for (auto& r : s.reasons)
-      if (r != "asked for") out += fmt::format("       {}\n", paint(safe_text(r), "2", color));
+    for (auto& r : s.reasons)  // a requested step's own request says nothing new
+      if (s.role != "requested" || !(r == "asked for" || r.starts_with("in ") || r.starts_with("touches ")))
+        out += fmt::format("       {}\n", paint(safe_text(r), "2", color));
     for (auto& c : s.conflicts) out += fmt::format("       {} {}\n", paint("conflict:", "31", color), safe_text(conflict_text(c)));
   }
   if (!p.carried.empty()) {

@@ -100,7 +100,7 @@ run_example() {  # run_example CWD HOME_FOR_TILDE EXAMPLE
 # Commands on git history run in the demo repository; ~/linux is the demo too.
 githome=$tmp/githome
 mkdir -p "$githome/lore" && ln -s "$repo" "$githome/linux" && ln -s "$repo/linux-coco.mbox" "$githome/lore/linux-coco"
-for cmd in index patch-id log stack rebase-diff delta fixes; do
+for cmd in index patch-id log stack rebase-diff delta fixes backport; do
   while IFS= read -r ex; do run_example "$repo" "$githome" "$ex"; done < <(examples "$cmd")
 done
 # config and matrix: ~/linux is Debian's tree; `matrix --repo ~/linux` the kernel history.
