@@ -32,7 +32,7 @@ class BackportTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     r = new TestRepo;
-    for (const char* f : {"fix", "chain", "carried", "follow", "revert", "conflict", "solo"})
+    for (const char* f : {"fix", "chain", "carried", "follow", "revert", "conflict", "solo", "removal"})
       r->write(std::string(f) + ".c", lines_of(f, 40));
     r->commit("Initial import");
     r->git("tag v1.0");
@@ -74,6 +74,11 @@ protected:
     // A change of a line the branch changed on its own.
     edit("conflict.c", "return 15; }", "return 15 + upstream(); }");
     id["CONFLICTING"] = r->commit("conflict: upstream change\n");
+    // A line removed, then the line after it changed (blame cannot see the removal).
+    sh_ok(r->dir(), "sed -i '/removal_20(/d' removal.c");
+    id["REMOVE"] = r->commit("removal: drop removal_20\n");
+    edit("removal.c", "return 21; }", "return 21 + after_removal(); }");
+    id["AFTER_REMOVE"] = r->commit("removal: change the line after it\n");
     // A feature of the catalog: sme-host (its marker file and its symbol).
     r->write("arch/x86/mm/mem_encrypt_identity.c", "void sme_enable(void) {}\n");
     id["SME"] = r->commit("x86/mm: add SME\n");
@@ -146,6 +151,21 @@ TEST_F(BackportTest, TheRefactorAFixNeedsComesFirstWithItsReason) {
   EXPECT_EQ(pre.result, "applies");
   EXPECT_EQ(p.steps[1].result, "applies");
   EXPECT_EQ(p.summary.at("prerequisites"), 1u);
+}
+
+TEST_F(BackportTest, AnUpstreamRemovalNextToAHunkIsAPrerequisite) {
+  auto p = plan_of({id["AFTER_REMOVE"]});
+  ASSERT_EQ(commits(p), (std::vector<std::string>{id["REMOVE"], id["AFTER_REMOVE"]}));
+  ASSERT_EQ(p.steps[0].reasons.size(), 1u);
+  EXPECT_EQ(p.steps[0].reasons[0], id["AFTER_REMOVE"].substr(0, 12) + "'s hunk at removal.c:19 needs lines it removed");
+  for (auto& s : p.steps) EXPECT_EQ(s.result, "applies") << s.subject;
+  // Without it, git conflicts too.
+  test::TempDir wt;
+  std::string w = wt.str() + "/w";
+  auto alone = sh(r->dir(), "git worktree add -q --detach " + w + " stable && cd " + w + " && git cherry-pick " +
+                                id["AFTER_REMOVE"] + " >/dev/null 2>&1");
+  EXPECT_NE(alone.code, 0);
+  sh(r->dir(), "git -C " + w + " cherry-pick --abort; git worktree remove --force " + w);
 }
 
 TEST_F(BackportTest, AChainOfThreeIsFollowedToItsRoot) {
@@ -303,6 +323,43 @@ TEST_F(BackportTest, JsonFollowsTheContract) {
   EXPECT_NE(md.find("needs lines from it"), std::string::npos);
   auto html = sh_ok(r->dir(), cli + id["FIX"] + " --format html");
   EXPECT_NE(html.find("prerequisite"), std::string::npos);
+}
+
+// Picked onto an older tree, a file upstream renamed and edited merges as
+// git cherry-pick merges it, however many other files differ (libgit2 alone
+// gives up renames past 1000 changed paths: a false modify/delete conflict),
+// and the result is git's.
+TEST(BackportRenames, ARenamedAndEditedFileAppliesAsWithGit) {
+  TestRepo r;
+  std::string doc;
+  for (int k = 1; k <= 100; ++k) doc += fmt::format("line {}\n", k);
+  r.write("doc.txt", doc);
+  sh_ok(r.dir(), "for i in $(seq 1 1200); do echo \"file $i\" > f$i.txt; done");
+  r.commit("base");
+  r.git("tag v1");
+  // Upstream changes 1200 files (and doc.txt, away from the later edit) ...
+  sh_ok(r.dir(), "for i in $(seq 1 1200); do echo \"file $i changed\" > f$i.txt; done && sed -i 's/^line 10$/line ten/' doc.txt");
+  r.commit("many files");
+  // ... then renames doc.txt and edits it.
+  sh_ok(r.dir(), "mkdir dir && git mv doc.txt dir/doc.txt && sed -i 's/^line 50$/line fifty/' dir/doc.txt");
+  std::string rename = r.commit("move doc into dir\n");
+  r.git("branch -M main");
+  git::Repository repo = git::Repository::open(r.dir());
+  backport::Options o;
+  o.upstream = "main";
+  o.onto = "v1";
+  o.revisions = {rename};
+  auto p = backport::plan(repo, o);
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].result, "applies");
+  EXPECT_TRUE(p.steps[0].conflicts.empty());
+  sh_ok(r.dir(), "git checkout -q --detach v1 && git cherry-pick " + rename + " >/dev/null");  // git agrees
+  backport::ApplyOptions ao;
+  ao.branch = "picked";
+  r.git("config user.name 'Ada Lovelace'");
+  r.git("config user.email ada@example.org");
+  backport::apply(repo, p, ao);
+  EXPECT_EQ(r.git("rev-parse picked^{tree}"), r.git("rev-parse HEAD^{tree}"));
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ bool is_hex40(std::string_view s) {
 struct Dependency {
   std::string commit, path;
   int line = 0;
+  bool removed = false;  // it removed lines the branch still has next to the hunk
 };
 
 struct Analysis {
@@ -102,8 +103,61 @@ struct BlameJob {
   std::size_t step = 0;  // index into the level's steps
   std::string commit, parent, path;
   std::vector<std::pair<int, int>> ranges, changed;
+  // Lines the branch has next to the ranges that upstream removed before the
+  // step (blame cannot see a removal): (parent line they followed, a line of them).
+  std::vector<std::pair<int, std::string>> removed;
   bool binary = false;
 };
+
+// The pure removals of the diff from the branch's file to the parent's that
+// touch `ranges` (parent lines): blame names who wrote the lines a step
+// needs, not who removed the lines the branch still has around them.
+std::vector<std::pair<int, std::string>> removals_near(git_repository* handle, const git_oid& onto_blob, const git_oid& parent_blob,
+                                                       const std::vector<std::pair<int, int>>& ranges) {
+  struct Collect {
+    const std::vector<std::pair<int, int>>* ranges;
+    std::vector<std::pair<int, std::string>> out;
+    bool in_removal = false;  // the current hunk is a pure removal near a range
+    int at = 0;
+    bool have_text = false;
+  } collect{&ranges, {}, false, 0, false};
+  git_blob *a = nullptr, *b = nullptr;
+  if (git_blob_lookup(&a, handle, &onto_blob) != 0 || git_blob_lookup(&b, handle, &parent_blob) != 0) {
+    git_blob_free(a);
+    return {};
+  }
+  git_diff_options opts;
+  git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+  opts.context_lines = 0;
+  auto hunk_cb = [](const git_diff_delta*, const git_diff_hunk* h, void* payload) -> int {
+    auto* c = static_cast<Collect*>(payload);
+    c->in_removal = false;
+    if (h->new_lines != 0) return 0;  // lines of the parent: blame sees who wrote them
+    int after = h->new_start;         // the removal sat after this parent line
+    for (auto& [x, y] : *c->ranges)
+      if (after + 1 >= x && after <= y) {
+        c->in_removal = true;
+        c->at = after;
+        c->have_text = false;
+        break;
+      }
+    return 0;
+  };
+  auto line_cb = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* l, void* payload) -> int {
+    auto* c = static_cast<Collect*>(payload);
+    if (!c->in_removal || c->have_text || l->origin != GIT_DIFF_LINE_DELETION) return 0;
+    std::string text(l->content, l->content_len);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (trim(text).empty()) return 0;  // blank: another line of the block says more
+    c->out.emplace_back(c->at, std::move(text));
+    c->have_text = true;
+    return 0;
+  };
+  git_diff_blobs(a, nullptr, b, nullptr, &opts, nullptr, nullptr, hunk_cb, line_cb, &collect);
+  git_blob_free(a);
+  git_blob_free(b);
+  return std::move(collect.out);
+}
 
 // A step's blame jobs, from its diff against its first parent (libgit2, no
 // context lines). Files the step adds need nothing of the parent.
@@ -144,8 +198,10 @@ void blame_jobs(git_repository* handle, const git::Oid& step, std::size_t index,
     if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_UNTRACKED) continue;  // nothing of the parent
     // The file as the branch has it: nothing since the branch point to need.
     git_tree_entry* entry = nullptr;
+    std::optional<git_oid> onto_blob;
     if (onto_tree && git_tree_entry_bypath(&entry, onto_tree, delta->old_file.path) == 0) {
       bool same = git_oid_equal(git_tree_entry_id(entry), &delta->old_file.id) != 0;
+      if (git_tree_entry_type(entry) == GIT_OBJECT_BLOB) onto_blob = *git_tree_entry_id(entry);
       git_tree_entry_free(entry);
       if (same) continue;
     }
@@ -171,6 +227,7 @@ void blame_jobs(git_repository* handle, const git::Oid& step, std::size_t index,
         }
         job.ranges = hunk_ranges(raw_patch, n, job.changed);
         if (job.ranges.empty()) continue;  // an empty file, a mode change, a pure rename
+        if (onto_blob) job.removed = removals_near(handle, *onto_blob, delta->old_file.id, job.ranges);
       }
     }
     jobs.push_back(std::move(job));
@@ -232,6 +289,20 @@ Analysis run_blame(const git::Repository& repo, const BlameJob& job, const git::
     if (!fresh) it->second = std::min(it->second, key);
   }
   for (auto& [id, at] : first) out.deps.push_back({id, job.path, at.second});
+  // Who removed the lines the branch still has next to the hunk: the newest
+  // commit since the branch point that changed how often the text occurs.
+  for (auto& [line, text] : job.removed) {
+    std::vector<std::string> log = repo.git_command();
+    log.insert(log.end(), {"log", "-n", "1", "--format=%H", "-S" + text, onto.hex() + ".." + job.parent, "--", job.path});
+    ProcessResult lr = run_process(log);
+    std::string id(trim(lr.out));
+    if (lr.exit_code != 0 || !is_hex40(id)) {
+      out.notes.push_back(fmt::format("{}: cannot tell which upstream commit removed \"{}\" from {}", short_id(job.commit),
+                                      text, job.path));
+      continue;
+    }
+    out.deps.push_back({id, job.path, std::max(line, 1), true});
+  }
   return out;
 }
 
@@ -580,18 +651,22 @@ Plan plan(const git::Repository& repo, const Options& o) {
       int depth = states[at].step.depth;
       notes.insert(notes.end(), results[k].notes.begin(), results[k].notes.end());
       // One reason per (prerequisite, file): the first line it owns.
-      std::map<std::pair<std::string, std::string>, int> first;
+      std::map<std::pair<std::string, std::string>, std::pair<bool, int>> first;  // (removed, line): lines it wrote first
       for (auto& d : results[k].deps) {
         auto key = std::make_pair(d.commit, d.path);
-        auto [it, fresh] = first.emplace(key, d.line);
-        if (!fresh) it->second = std::min(it->second, d.line);
+        std::pair<bool, int> value(d.removed, d.line);
+        auto [it, fresh] = first.emplace(key, value);
+        if (!fresh) it->second = std::min(it->second, value);
       }
-      for (auto& [key, line] : first) {
+      for (auto& [key, value] : first) {
+        auto [removed, line] = value;
         auto oid = git::Oid::from_hex(key.first);
         auto id = oid ? graph.id(*oid) : std::nullopt;
         if (!id || *id == self) continue;
-        std::string reason = line > 0 ? fmt::format("{}'s hunk at {}:{} needs lines from it", short_id(hex), key.second, line)
-                                      : fmt::format("{} changes the binary file {}, last changed by it", short_id(hex), key.second);
+        std::string reason =
+            line <= 0 ? fmt::format("{} changes the binary file {}, last changed by it", short_id(hex), key.second)
+            : removed ? fmt::format("{}'s hunk at {}:{} needs lines it removed", short_id(hex), key.second, line)
+                      : fmt::format("{}'s hunk at {}:{} needs lines from it", short_id(hex), key.second, line);
         add(*id, "prerequisite", hex, reason, depth + 1);
       }
       if (o.follow_fixes)
@@ -612,22 +687,28 @@ Plan plan(const git::Repository& repo, const Options& o) {
 
   // Upstream order, then the proof: every step picked in memory, in order.
   std::sort(states.begin(), states.end(), [](const StepState& a, const StepState& b) { return a.step.order < b.step.order; });
-  std::unordered_map<std::string, std::vector<std::string>> branch_paths;  // file -> branch-only commits, newest first
-  bool branch_paths_read = false;
   match::TreePicker picker(repo, /*in_memory=*/true);
   git::Oid tree = picker.tree_of(onto);
   for (auto& s : states) {
     match::PickResult r = picker.pick(*git::Oid::from_hex(s.step.commit), tree);
     if (r.kind == match::PickResult::Conflicts) {
       s.step.result = "conflicts";
-      if (!branch_paths_read) {
-        branch_paths_read = true;
-        for (auto it = own.rbegin(); it != own.rend(); ++it)
-          for (auto& p : it->paths) branch_paths[p].push_back(it->oid);
-      }
+      // What the branch has that the step's upstream parent lacks, in each
+      // conflicting file: the branch's own commits, or upstream's that came
+      // to the branch by another way (a release merged from another line).
+      std::string parent_hex;
+      if (auto c = reader.commit(*git::Oid::from_hex(s.step.commit)); c && !c->parents.empty()) parent_hex = c->parents[0];
       for (auto& c : r.conflicts) {
         Conflict conflict{c.path, c.lines, {}};
-        if (auto it = branch_paths.find(c.path); it != branch_paths.end()) conflict.changed_on_branch = it->second;
+        if (!parent_hex.empty()) {
+          auto cmd = repo.git_command();
+          cmd.insert(cmd.end(), {"rev-list", "-n", "5", onto.hex(), "^" + parent_hex, "--", c.path});
+          ProcessResult lr = run_process(cmd);
+          if (lr.exit_code == 0)
+            for_each_line(lr.out, [&](std::string_view line) {
+              if (is_hex40(trim(line))) conflict.changed_on_branch.emplace_back(trim(line));
+            });
+        }
         s.step.conflicts.push_back(std::move(conflict));
       }
       continue;

@@ -16,6 +16,14 @@ TreePicker::TreePicker(const git::Repository& repo, bool in_memory) {
     throw Error("{}: cannot open the repository: {}", repo.path(), git::last_error());
   git::set_up_objects(raw);
   repo_.reset(raw);
+  git_config* config = nullptr;
+  if (git_repository_config_snapshot(&config, raw) == 0) {
+    std::int32_t v = 0;
+    if (git_config_get_int32(&v, config, "merge.renameLimit") == 0 || git_config_get_int32(&v, config, "diff.renameLimit") == 0)
+      rename_limit_ = v > 0 ? unsigned(v) : kNoLimit;  // 0 or less: no limit, as git
+    git_config_free(config);
+  }
+  git_error_clear();
   if (!in_memory) return;
   git_odb* odb = nullptr;
   git_odb_backend* mempack = nullptr;
@@ -68,12 +76,34 @@ PickResult TreePicker::pick(const git::Oid& id, const git::Oid& onto) {
     if (git_commit_tree(&base, parent) != 0) throw Error("{}: {}", id.hex(), git::last_error());
     t3.reset(base);
   }
-  git_merge_options opts;
-  git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
-  git_index* idx = nullptr;
-  if (git_merge_trees(&idx, repo_.get(), base, ours, theirs, &opts) != 0)
-    throw Error("cannot apply {}: {}", id.hex(), git::last_error());
-  std::unique_ptr<git_index, git::Deleter<git_index, git_index_free>> index(idx);
+  // libgit2 looks for renamed-and-edited files only while fewer than
+  // target_limit paths differ among the three trees (default 1000); git's
+  // merges only look at the renames that matter, up to merge.renameLimit
+  // (7000). Picked onto an older tree, a renamed file would otherwise be a
+  // modify/delete conflict git cherry-pick never sees: first git's limit,
+  // then, when a file was deleted on one side, again with none.
+  auto merge = [&](unsigned limit) {
+    git_merge_options opts;
+    git_merge_options_init(&opts, GIT_MERGE_OPTIONS_VERSION);
+    opts.target_limit = limit;
+    git_index* raw = nullptr;
+    if (git_merge_trees(&raw, repo_.get(), base, ours, theirs, &opts) != 0)
+      throw Error("cannot apply {}: {}", id.hex(), git::last_error());
+    return std::unique_ptr<git_index, git::Deleter<git_index, git_index_free>>(raw);
+  };
+  auto index = merge(rename_limit_);
+  auto one_side_deleted = [](git_index* i) {
+    git_index_conflict_iterator* it = nullptr;
+    if (git_index_conflict_iterator_new(&it, i) != 0) return false;
+    const git_index_entry *a, *o, *t;
+    bool found = false;
+    while (!found && git_index_conflict_next(&a, &o, &t, it) == 0) found = a && (!o || !t);
+    git_index_conflict_iterator_free(it);
+    return found;
+  };
+  if (git_index_has_conflicts(index.get()) && rename_limit_ < kNoLimit && one_side_deleted(index.get()))
+    index = merge(kNoLimit);
+  git_index* idx = index.get();
   PickResult r;
   if (git_index_has_conflicts(idx)) {
     r.kind = PickResult::Conflicts;

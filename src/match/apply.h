@@ -40,6 +40,8 @@ public:
 
 private:
   std::unique_ptr<git_repository, git::Deleter<git_repository, git_repository_free>> repo_;
+  static constexpr unsigned kNoLimit = 1u << 30;
+  unsigned rename_limit_ = 7000;  // git's merge.renameLimit default
 };
 
 }  // namespace beaver::match
