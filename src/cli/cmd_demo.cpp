@@ -125,10 +125,11 @@ void setup_demo(CLI::App& app, Context& ctx) {
     step("Upstream fixes the stable branch lacks (Fixes: of what it carries), and whether they apply",
          {exe, "fixes", "--upstream", d.upstream, "--apply-check", d.stable}, d.dir, color,
          "beaver fixes --upstream main --apply-check linux-6.8.y");
-    step("What it takes to bring two v6.9 commits to the stable branch: prerequisites, what it carries, proof",
+    step("What it takes to bring two upstream commits to the stable branch: prerequisites with reasons, "
+         "order, and an in-memory cherry-pick of each",
          {exe, "backport", "--onto", d.stable, "-u", d.upstream, d.upstream + "^{/Return -EBUSY}",
-          d.upstream + "^{/Record the VMPL}"},
-         d.dir, color, "beaver backport --onto linux-6.8.y -u main 'main^{/Return -EBUSY}' 'main^{/Record the VMPL}'");
+          d.upstream + "^{/Stop early when the SVSM}"},
+         d.dir, color, "beaver backport --onto linux-6.8.y -u main 'main^{/Return -EBUSY}' 'main^{/Stop early when the SVSM}'");
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
                                         "html", "-o", out + "/stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o " + out + "/stack.html vendor/snp");

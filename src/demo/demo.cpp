@@ -332,6 +332,10 @@ DemoRepo build(const std::string& dir) {
          "\tcc_set_vendor(CC_VENDOR_INTEL);\n\ttdx_parse_tdinfo(&cc_mask);\n");
   b.commit("x86/tdx: Parse the TD info early\n\nSigned-off-by: Kirill Shutemov <kirill@intel.example>\n",
            "Kirill Shutemov", "kirill@intel.example");
+  // A change of a line v6.9 wrote: bringing it to 6.8 takes that commit first.
+  b.edit("arch/x86/coco/sev/core.c", "\tsetup_svsm_ca(bp);\n", "\tif (!setup_svsm_ca(bp))\n\t\treturn false;\n");
+  b.commit("x86/sev: Stop early when the SVSM calling area cannot be set up\n\n"
+           "Signed-off-by: Tom Lendacky <thomas.lendacky@amd.example>\n");
   b.write("Makefile", "VERSION = 6\nPATCHLEVEL = 10\nSUBLEVEL = 0\nEXTRAVERSION =\n");
   b.commit("Linux 6.10\n", "Linus Torvalds", "torvalds@linux-foundation.example");
   b.git({"tag", "-a", "v6.10", "-m", "Linux 6.10"});

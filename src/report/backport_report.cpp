@@ -222,7 +222,7 @@ std::string backport_html(const backport::Plan& p, const Links& links) {
 std::string backport_legend() {
   return "Legend: the series in the order to pick it: `N. RESULT ROLE COMMIT SUBJECT (release)`, RESULT from an\n"
          "in-memory cherry-pick of every step in turn onto the branch (applies, empty: already there, conflicts:\n"
-         "file:line where the conflict starts and the branch commit that last changed the file); ROLE requested,\n"
+         "file:line where the conflict starts and the branch's commits there that upstream lacks); ROLE requested,\n"
          "prerequisite (lines its dependants need, from git blame of upstream), fix (a missing Fixes:) or revert;\n"
          "the dim lines under a step are its reasons. -q hides this legend.\n";
 }

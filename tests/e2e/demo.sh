@@ -7,7 +7,7 @@ trap 'rm -rf "$tmp"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null NO_COLOR=1
 out=$("$beaver" demo --dir "$tmp/demo")
 fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
-grep -q "indexed 23 new commits" <<<"$out" || fail "index summary"
+grep -q "indexed 24 new commits" <<<"$out" || fail "index summary"
 grep -q "identical to git patch-id --stable" <<<"$out" || fail "patch-ids differ from git"
 grep -q "same patch as" <<<"$out" || fail "the identical upstream merge is not shown"
 grep -q "same change, other context" <<<"$out" || fail "the context-only change is not shown"
@@ -21,6 +21,9 @@ grep -q "</html>" "$tmp/demo-reports/stack.html" || fail "html report"
 # Nothing generated is left in the repository's work tree.
 [ -z "$(git -C "$tmp/demo" status --porcelain --untracked-files=all)" ] || fail "the demo left files in its work tree: $(git -C "$tmp/demo" status --porcelain)"
 grep -q "fix .* virt: sev-guest: Return -EBUSY when throttled .*stable 6.8.x.*applies" <<<"$out" || fail "fixes"
+grep -Eq "^  1\. applies +prerequisite +[0-9a-f]{12}  x86/sev: Set up the SVSM calling area" <<<"$out" || fail "backport prerequisite"
+grep -Eq "[0-9a-f]{12}'s hunk at arch/x86/coco/sev/core.c:[0-9]+ needs lines from it" <<<"$out" || fail "backport reason"
+grep -q "every step applies" <<<"$out" || fail "backport proof"
 # beaver config on Debian's trees (installed by ./dev).
 if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]; then
   grep -q "4 requested: 4 ok, 0 blocked, 0 unknown, 0 promptless" <<<"$out" || fail "snp-guest config"
