@@ -22,18 +22,12 @@ using test::sh;
 using test::sh_ok;
 using test::TestRepo;
 
-std::string lines_of(const std::string& name, int n) {
-  std::string s;
-  for (int k = 1; k <= n; ++k) s += fmt::format("int {}_{}(void) {{ return {}; }}\n", name, k, k);
-  return s;
-}
-
 class BackportTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     r = new TestRepo;
     for (const char* f : {"fix", "chain", "carried", "follow", "revert", "conflict", "solo", "removal"})
-      r->write(std::string(f) + ".c", lines_of(f, 40));
+      r->write(std::string(f) + ".c", test::c_functions(f, 40));
     r->commit("Initial import");
     r->git("tag v1.0");
     auto edit = [](const std::string& file, const std::string& from, const std::string& to) {

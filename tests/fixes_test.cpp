@@ -20,17 +20,11 @@ using test::sh;
 using test::sh_ok;
 using test::TestRepo;
 
-std::string lines_of(const std::string& name, int n) {
-  std::string s;
-  for (int k = 1; k <= n; ++k) s += fmt::format("int {}_{}(void) {{ return {}; }}\n", name, k, k);
-  return s;
-}
-
 class FixesTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     r = new TestRepo;
-    for (const char* f : {"a", "b", "c", "d", "e"}) r->write(std::string(f) + ".c", lines_of(f, 40));
+    for (const char* f : {"a", "b", "c", "d", "e"}) r->write(std::string(f) + ".c", test::c_functions(f, 40));
     r->commit("Initial import");
     r->git("tag v1.0");
     auto replace = [](const std::string& file, const std::string& from, const std::string& to) {

@@ -2,6 +2,7 @@
 
 #include "util/process.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -196,5 +197,11 @@ std::string random_history(unsigned seed, int commits) {
 
 std::string beaver_binary() { return BEAVER_BINARY; }
 std::string source_dir() { return BEAVER_SOURCE_DIR; }
+
+std::string c_functions(const std::string& name, int n) {
+  std::string s;
+  for (int k = 1; k <= n; ++k) s += fmt::format("int {}_{}(void) {{ return {}; }}\n", name, k, k);
+  return s;
+}
 
 }  // namespace beaver::test

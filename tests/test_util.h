@@ -53,6 +53,10 @@ private:
   int clock_ = 0;
 };
 
+// N lines of C, one function each: "int NAME_K(void) { return K; }", K = 1..N.
+// Scenario tests edit them by their unique text (sed 's/return 10; }/.../').
+std::string c_functions(const std::string& name, int n);
+
 // `git log -p --no-merges RANGE | git patch-id --stable`, sorted lines.
 std::vector<std::string> git_patch_ids(const std::string& repo, const std::string& range);
 
