@@ -4,6 +4,7 @@
 // Fixes: follow-up, a revert, a conflict only the branch explains, --paths,
 // --feature, and --apply / --series checked against git itself.
 #include "backport/backport.h"
+#include "match/apply.h"
 #include "report/backport_report.h"
 #include "test_util.h"
 #include "util/error.h"
@@ -348,6 +349,21 @@ TEST(BackportRenames, ARenamedAndEditedFileAppliesAsWithGit) {
   EXPECT_EQ(p.steps[0].result, "applies");
   EXPECT_TRUE(p.steps[0].conflicts.empty());
   sh_ok(r.dir(), "git checkout -q --detach v1 && git cherry-pick " + rename + " >/dev/null");  // git agrees
+  // With a rename limit below what differs, libgit2 alone sees a
+  // modify/delete conflict; git's merge (it looks at the renames that
+  // matter) decides, and the picker says it did.
+  r.git("config merge.renameLimit 500");
+  const std::string objects_before = r.git("count-objects -v");
+  {
+    git::Repository again = git::Repository::open(r.dir());
+    match::TreePicker picker(again, /*scratch=*/true);
+    auto pick = picker.pick(*git::Oid::from_hex(rename), picker.tree_of(*git::Oid::from_hex(r.git("rev-parse v1^{commit}").substr(0, 40))));
+    EXPECT_EQ(pick.kind, match::PickResult::Applies);
+    EXPECT_EQ(picker.git_checked(), 1u);
+    EXPECT_EQ(picker.git_cleared(), 1u);
+    EXPECT_EQ(pick.tree.hex() + "\n", r.git("rev-parse HEAD^{tree}"));
+  }
+  EXPECT_EQ(r.git("count-objects -v"), objects_before);  // the scratch objects are gone, the repository untouched
   backport::ApplyOptions ao;
   ao.branch = "picked";
   r.git("config user.name 'Ada Lovelace'");

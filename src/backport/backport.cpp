@@ -687,7 +687,7 @@ Plan plan(const git::Repository& repo, const Options& o) {
 
   // Upstream order, then the proof: every step picked in memory, in order.
   std::sort(states.begin(), states.end(), [](const StepState& a, const StepState& b) { return a.step.order < b.step.order; });
-  match::TreePicker picker(repo, /*in_memory=*/true);
+  match::TreePicker picker(repo, /*scratch=*/true);
   git::Oid tree = picker.tree_of(onto);
   for (auto& s : states) {
     match::PickResult r = picker.pick(*git::Oid::from_hex(s.step.commit), tree);
@@ -842,7 +842,7 @@ std::string apply(const git::Repository& repo, const Plan& plan, const ApplyOpti
     if (s.result == "applies") steps.push_back(&s);
   }
   if (steps.empty()) throw Error("backport: every step is already on {}: nothing to write", plan.onto_rev);
-  match::TreePicker picker(repo, /*in_memory=*/false);
+  match::TreePicker picker(repo, /*scratch=*/false);
   git_repository* handle = picker.get();
   std::string ref_name;
   if (!options.branch.empty()) {

@@ -343,7 +343,7 @@ FixesReport run_fixes(const git::Repository& repo, const FixesOptions& o) {
 
   // Does each missing fix cherry-pick cleanly onto the branch?
   if (o.apply_check || o.apply_in_order) {
-    TreePicker picker(repo, /*in_memory=*/true);
+    TreePicker picker(repo, /*scratch=*/true);
     git::Oid tip_tree = picker.tree_of(branch), stacked = tip_tree;
     std::vector<MissingFix*> todo;
     for (auto& m : found)
