@@ -10,7 +10,9 @@
 #include "util/error.h"
 #include "util/term.h"
 
-#include <iostream>
+#include "util/text.h"
+
+#include <fmt/format.h>
 
 namespace beaver::cli {
 
@@ -111,8 +113,8 @@ void setup_backport(CLI::App& app, Context& ctx) {
     bool conflicts = plan.summary.count("conflicts") && plan.summary.at("conflicts") > 0;
     if (!o->apply.empty() || !o->series.empty()) {
       if (conflicts) {
-        std::cerr << "beaver: backport: the plan conflicts: nothing was written (resolve the conflicting steps by hand, "
-                     "or leave them out)\n";
+        print_text(stderr, "beaver: backport: the plan conflicts: nothing was written (resolve the conflicting steps by hand, "
+                           "or leave them out)\n");
         ctx.exit_code = kExitFound;
         return;
       }
@@ -122,8 +124,10 @@ void setup_backport(CLI::App& app, Context& ctx) {
       ao.force = o->force;
       ao.reference = o->reference == "cherry-pick" ? backport::Reference::CherryPick : backport::Reference::Upstream;
       std::string head = backport::apply(repo, plan, ao);
-      if (!o->apply.empty()) std::cerr << "beaver: backport: " << o->apply << " is at " << head.substr(0, 12) << "\n";
-      if (!o->series.empty()) std::cerr << "beaver: backport: the series is in " << o->series << "\n";
+      if (verbosity() >= 0) {
+        if (!o->apply.empty()) print_text(stderr, fmt::format("beaver: backport: {} is at {}\n", o->apply, short_id(head)));
+        if (!o->series.empty()) print_text(stderr, fmt::format("beaver: backport: the series is in {}\n", o->series));
+      }
     }
     if (o->check && conflicts) ctx.exit_code = kExitFound;
   });

@@ -31,10 +31,14 @@ r=$tmp/demo-reports
 "$beaver" rebase-diff -u main vendor/snp vendor/snp-6.9 --format json -o "$r/rebase.json"
 "$beaver" fixes -u main linux-6.8.y --format html -o "$r/fixes.html"
 "$beaver" fixes -u main linux-6.8.y --format json -o "$r/fixes.json"
+plan=(backport --onto linux-6.8.y -u main 'main^{/Return -EBUSY}' 'main^{/Stop early when the SVSM}')
+"$beaver" "${plan[@]}" --format html -o "$r/backport.html"
+"$beaver" "${plan[@]}" --format json -o "$r/backport.json"
 
 # Without JavaScript the table is all there: one row per entry in the file itself.
 [ "$(grep -c 'data-status="' "$r/stack.html")" = "$(jq '.patches | length' "$r/stack.json")" ] || fail "stack.html rows"
 [ "$(grep -c '<tr id="c-' "$r/rebase.html")" = "$(jq '.entries | length' "$r/rebase.json")" ] || fail "rebase.html rows"
+[ "$(grep -c '<tr id="s-' "$r/backport.html")" = "$(jq '.steps | length' "$r/backport.json")" ] || fail "backport.html rows"
 
 # The driver.
 port=$((20000 + RANDOM % 20000))
@@ -158,6 +162,18 @@ type_in "#search" "zzz-no-such-subject"
 clear_box "#search"; type_in "#search" "$word"
 [ "$(visible)" -ge 1 ] || fail "fixes: searching '$word'"
 shot fixes
+
+# backport: the series in order, the cards filter by role.
+open "$r/backport.html"
+steps=$(jq '.steps | length' "$r/backport.json")
+[ "$(visible)" = "$steps" ] || fail "backport: $(visible) rows shown, expected $steps"
+pre=$(jq '[.steps[] | select(.role == "prerequisite")] | length' "$r/backport.json")
+[ "$pre" -gt 0 ] || fail "the demo's backport has no prerequisite"
+check_card prerequisite "$pre"
+check_card requested "$(jq '[.steps[] | select(.role == "requested")] | length' "$r/backport.json")"
+order=$(js "return Array.from(document.querySelectorAll('tr[id^=s-] td.subject')).map(function (c) { return c.textContent; })")
+[ "$order" = "$(jq -c '[.steps[].subject]' "$r/backport.json")" ] || fail "backport: the rows are not in the plan's order: $order"
+shot backport
 
 # matrix of Debian's configs (when linux-config-6.1/6.12 are installed): short
 # column names, the full ones in the legend, every cell that is not yes links to why.
