@@ -191,7 +191,14 @@ void setup_log(CLI::App& app, Context& ctx) {
       }
       return out;
     };
-    write_report(o->format, o->output, {json_face, markdown_face, html_face, text_face});
+    auto legend = [] {
+      return std::string(
+          "Legend: `COMMIT SUBJECT (first release containing it)`, then its patch-id (git patch-id --stable, 12\n"
+          "hex) and diff size; each reference its message makes (fixes, reverts, cherry-picked from, ...) with\n"
+          "what it names and whether it resolved to a commit; the commits with the same patch-id (same patch\n"
+          "as) or the same changed lines in other context. -q hides this legend.\n");
+    };
+    write_report(o->format, o->output, {json_face, markdown_face, html_face, text_face, legend});
     // Every face: a commit the index does not know is an input error, not an
     // empty answer (the commits that are known were printed above).
     if (!missing.empty()) {
