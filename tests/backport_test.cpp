@@ -349,27 +349,35 @@ TEST(BackportRenames, ARenamedAndEditedFileAppliesAsWithGit) {
   EXPECT_EQ(p.steps[0].result, "applies");
   EXPECT_TRUE(p.steps[0].conflicts.empty());
   sh_ok(r.dir(), "git checkout -q --detach v1 && git cherry-pick " + rename + " >/dev/null");  // git agrees
-  // With a rename limit below what differs, libgit2 alone sees a
-  // modify/delete conflict; git's merge (it looks at the renames that
-  // matter) decides, and the picker says it did.
+  const std::string picked_by_git = r.git("rev-parse HEAD^{tree}");
+  backport::ApplyOptions ao;
+  ao.branch = "picked";
+  r.git("config user.name 'Ada Lovelace'");
+  r.git("config user.email ada@example.org");
+  backport::apply(repo, p, ao);
+  EXPECT_EQ(r.git("rev-parse picked^{tree}"), picked_by_git);
+
+  // A later edit of the moved file, picked onto v1 where it has its old
+  // name: only a whole-tree merge can find it there. With a rename limit
+  // below what differs, libgit2 alone sees a modify/delete conflict; git's
+  // merge (it looks at the renames that matter) decides, and says it did.
+  r.git("checkout -q main");
+  sh_ok(r.dir(), "sed -i 's/^line 80$/line eighty/' dir/doc.txt");
+  std::string edit = r.commit("edit the moved doc\n");
+  sh_ok(r.dir(), "git checkout -q --detach v1 && git cherry-pick " + edit + " >/dev/null");  // git: clean
   r.git("config merge.renameLimit 500");
   const std::string objects_before = r.git("count-objects -v");
   {
     git::Repository again = git::Repository::open(r.dir());
     match::TreePicker picker(again, /*scratch=*/true);
-    auto pick = picker.pick(*git::Oid::from_hex(rename), picker.tree_of(*git::Oid::from_hex(r.git("rev-parse v1^{commit}").substr(0, 40))));
+    auto v1 = *git::Oid::from_hex(r.git("rev-parse v1^{commit}").substr(0, 40));
+    auto pick = picker.pick(*git::Oid::from_hex(edit), picker.tree_of(v1));
     EXPECT_EQ(pick.kind, match::PickResult::Applies);
     EXPECT_EQ(picker.git_checked(), 1u);
     EXPECT_EQ(picker.git_cleared(), 1u);
     EXPECT_EQ(pick.tree.hex() + "\n", r.git("rev-parse HEAD^{tree}"));
   }
   EXPECT_EQ(r.git("count-objects -v"), objects_before);  // the scratch objects are gone, the repository untouched
-  backport::ApplyOptions ao;
-  ao.branch = "picked";
-  r.git("config user.name 'Ada Lovelace'");
-  r.git("config user.email ada@example.org");
-  backport::apply(repo, p, ao);
-  EXPECT_EQ(r.git("rev-parse picked^{tree}"), r.git("rev-parse HEAD^{tree}"));
 }
 
 }  // namespace

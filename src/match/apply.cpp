@@ -86,7 +86,192 @@ std::vector<int> conflict_lines(git_repository* repo, const git_index_entry* anc
   return out;
 }
 
+
+// An entry of a tree at a path: absent (mode 0) or (mode, id).
+struct Entry {
+  unsigned mode = 0;
+  git_oid id{};
+  bool operator==(const Entry& o) const { return mode == o.mode && (mode == 0 || git_oid_equal(&id, &o.id)); }
+};
+
+Entry entry_at(git_tree* tree, const char* path) {
+  Entry e;
+  git_tree_entry* te = nullptr;
+  if (tree && git_tree_entry_bypath(&te, tree, path) == 0) {
+    e.mode = git_tree_entry_filemode(te);
+    e.id = *git_tree_entry_id(te);
+    git_tree_entry_free(te);
+  }
+  return e;
+}
+
+bool is_file(unsigned mode) { return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE; }
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+bool has_dir(git_tree* tree, const std::string& dir) {
+  if (dir.empty()) return true;
+  return entry_at(tree, dir.c_str()).mode == GIT_FILEMODE_TREE;
+}
+
 }  // namespace
+
+// The pick one path at a time: only the paths the commit changes (its diff
+// from its parent, renames found as git's merges find them) are looked at;
+// every other path is the target's, as in a three-way merge where only one
+// side changed it. Returns nullopt when a path needs what only a whole-tree
+// merge knows (the target lacks a path the commit changes: it may have
+// moved; a content merge that conflicts; a new file in a directory the
+// target does not have: git may see a directory rename); `ask_git` then
+// says to skip libgit2's whole-tree merge and let git decide.
+std::optional<PickResult> TreePicker::pick_paths(git_tree* base, git_tree* ours, git_tree* theirs, const git::Oid& onto,
+                                                 bool& ask_git) {
+  git_diff_options dopts;
+  git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
+  git_diff* raw_diff = nullptr;
+  if (git_diff_tree_to_tree(&raw_diff, repo_.get(), base, theirs, &dopts) != 0) return std::nullopt;
+  git::DiffPtr diff(raw_diff);
+  git_diff_find_options fopts;
+  git_diff_find_options_init(&fopts, GIT_DIFF_FIND_OPTIONS_VERSION);
+  fopts.flags = GIT_DIFF_FIND_RENAMES;
+  fopts.rename_limit = rename_limit_;
+  if (git_diff_find_similar(raw_diff, &fopts) != 0) return std::nullopt;
+  std::vector<git_tree_update> updates;
+  std::vector<std::string> paths;  // owns the updates' paths
+  std::vector<git_oid> merged;     // owns merged blobs' ids
+  std::size_t n = git_diff_num_deltas(raw_diff);
+  paths.reserve(2 * n);
+  merged.reserve(n);
+  auto upsert = [&](const std::string& path, const git_oid& id, unsigned mode) {
+    paths.push_back(path);
+    git_tree_update u{};
+    u.action = GIT_TREE_UPDATE_UPSERT;
+    u.id = id;
+    u.filemode = git_filemode_t(mode);
+    updates.push_back(u);
+  };
+  auto remove = [&](const std::string& path) {
+    paths.push_back(path);
+    git_tree_update u{};
+    u.action = GIT_TREE_UPDATE_REMOVE;
+    updates.push_back(u);
+  };
+  // The content merge of a file changed on both sides; nullopt when it conflicts.
+  auto merge_file = [&](const Entry& b, const Entry& o, const Entry& t, const char* path) -> std::optional<Entry> {
+    if (!is_file(b.mode) || !is_file(o.mode) || !is_file(t.mode)) return std::nullopt;
+    unsigned mode = o.mode == b.mode ? t.mode : t.mode == b.mode ? o.mode : 0;
+    if (mode == 0) return std::nullopt;
+    git_blob *bb = nullptr, *ob = nullptr, *tb = nullptr;
+    std::optional<Entry> out;
+    if (git_blob_lookup(&bb, repo_.get(), &b.id) == 0 && git_blob_lookup(&ob, repo_.get(), &o.id) == 0 &&
+        git_blob_lookup(&tb, repo_.get(), &t.id) == 0) {
+      auto input = [&](git_blob* blob) {
+        git_merge_file_input in;
+        git_merge_file_input_init(&in, GIT_MERGE_FILE_INPUT_VERSION);
+        in.ptr = static_cast<const char*>(git_blob_rawcontent(blob));
+        in.size = std::size_t(git_blob_rawsize(blob));
+        in.path = path;
+        return in;
+      };
+      git_merge_file_input ai = input(bb), oi = input(ob), ti = input(tb);
+      ai.mode = b.mode;
+      oi.mode = o.mode;
+      ti.mode = t.mode;
+      git_merge_file_result result{};
+      if (!git_blob_is_binary(ob) && !git_blob_is_binary(tb) && !git_blob_is_binary(bb) &&
+          git_merge_file(&result, &ai, &oi, &ti, nullptr) == 0) {
+        git_oid id;
+        if (result.automergeable && git_blob_create_from_buffer(&id, repo_.get(), result.ptr, result.len) == 0) {
+          Entry e;
+          e.mode = mode;
+          e.id = id;
+          out = e;
+        }
+        git_merge_file_result_free(&result);
+      }
+    }
+    git_blob_free(bb);
+    git_blob_free(ob);
+    git_blob_free(tb);
+    return out;
+  };
+  for (std::size_t k = 0; k < n; ++k) {
+    const git_diff_delta* d = git_diff_get_delta(raw_diff, k);
+    std::string from = d->old_file.path, to = d->new_file.path;
+    Entry b{d->old_file.mode, d->old_file.id}, t{d->new_file.mode, d->new_file.id};
+    if (d->status == GIT_DELTA_ADDED) b = Entry{};
+    if (d->status == GIT_DELTA_DELETED) t = Entry{};
+    Entry o = d->status == GIT_DELTA_ADDED ? Entry{} : entry_at(ours, from.c_str());
+    Entry o_to = from == to ? o : entry_at(ours, to.c_str());
+    switch (d->status) {
+      case GIT_DELTA_ADDED:
+        if (o_to == t) break;
+        if (o_to.mode != 0) return std::nullopt;  // add/add
+        if (!has_dir(ours, parent_dir(to)) && has_dir(base, parent_dir(to))) {
+          ask_git = true;  // the directory moved on the target: git's directory renames
+          return std::nullopt;
+        }
+        upsert(to, t.id, t.mode);
+        break;
+      case GIT_DELTA_DELETED:
+        if (o.mode == 0) break;
+        if (!(o == b)) return std::nullopt;  // modify/delete
+        remove(from);
+        break;
+      case GIT_DELTA_MODIFIED:
+      case GIT_DELTA_TYPECHANGE:
+        if (o == t) break;
+        if (o == b) {
+          upsert(to, t.id, t.mode);
+          break;
+        }
+        if (o.mode == 0) return std::nullopt;  // the target may have moved it
+        if (auto m = merge_file(b, o, t, to.c_str())) {
+          merged.push_back(m->id);
+          upsert(to, merged.back(), m->mode);
+          break;
+        }
+        return std::nullopt;
+      case GIT_DELTA_RENAMED:
+        if (o.mode == 0) {
+          if (o_to == t) break;
+          return std::nullopt;
+        }
+        if (o_to.mode != 0 && !(o_to == t)) return std::nullopt;  // rename onto a path the target uses
+        if (!has_dir(ours, parent_dir(to)) && has_dir(base, parent_dir(to))) {
+          ask_git = true;
+          return std::nullopt;
+        }
+        if (o == b) {
+          remove(from);
+          upsert(to, t.id, t.mode);
+          break;
+        }
+        if (auto m = merge_file(b, o, t, to.c_str())) {
+          merged.push_back(m->id);
+          remove(from);
+          upsert(to, merged.back(), m->mode);
+          break;
+        }
+        return std::nullopt;
+      default:
+        return std::nullopt;  // copies, unreadable entries: the whole-tree merge
+    }
+  }
+  for (std::size_t k = 0; k < updates.size(); ++k) updates[k].path = paths[k].c_str();
+  git_oid tree;
+  if (git_tree_create_updated(&tree, repo_.get(), ours, updates.size(), updates.data()) != 0) {
+    git_error_clear();
+    return std::nullopt;
+  }
+  PickResult r;
+  r.tree = git::Oid(tree);
+  r.kind = r.tree == onto ? PickResult::Empty : PickResult::Applies;
+  return r;
+}
 
 PickResult TreePicker::pick(const git::Oid& id, const git::Oid& onto) {
   git_commit* c = nullptr;
@@ -103,6 +288,22 @@ PickResult TreePicker::pick(const git::Oid& id, const git::Oid& onto) {
     if (git_commit_tree(&base, parent) != 0) throw Error("{}: {}", id.hex(), git::last_error());
     t3.reset(base);
   }
+  bool ask_git = false;
+  if (auto fast = pick_paths(base, ours, theirs, onto, ask_git)) return *fast;
+  if (ask_git)
+    if (auto verdict = git_merge(base, ours, theirs)) {
+      ++git_checked_;
+      PickResult r;
+      if (verdict->clean) {
+        ++git_cleared_;
+        r.tree = verdict->tree;
+        r.kind = r.tree == onto ? PickResult::Empty : PickResult::Applies;
+      } else {
+        r.kind = PickResult::Conflicts;
+        for (auto& path : verdict->conflicts) r.conflicts.push_back({path, {}});
+      }
+      return r;
+    }
   // libgit2 looks for renamed-and-edited files only while fewer than
   // target_limit paths differ among the three trees (default 1000), git up
   // to merge.renameLimit (7000): with git's limit fewer picks need git.

@@ -54,6 +54,7 @@ private:
     std::vector<std::string> conflicts;
   };
   std::optional<GitVerdict> git_merge(git_tree* base, git_tree* ours, git_tree* theirs);
+  std::optional<PickResult> pick_paths(git_tree* base, git_tree* ours, git_tree* theirs, const git::Oid& onto, bool& ask_git);
 
   std::string scratch_;                 // the temporary directory (scratch mode)
   std::vector<std::string> git_, env_;  // how to run git on the same objects
