@@ -94,10 +94,22 @@ void setup_log(CLI::App& app, Context& ctx) {
       if (r) records.push_back(std::move(*r));
       else missing.push_back(c.hex());
     }
-    auto refs_markdown = [](const index::CommitRecord& r) {
+    // How a reference reads in the text, Markdown and HTML faces (JSON keeps
+    // the kind and the target as stored): "cherry-picked from", a full id
+    // shortened as everywhere else.
+    auto kind_text = [](std::string kind) {
+      std::replace(kind.begin(), kind.end(), '_', ' ');
+      if (kind == "cherry picked from") kind = "cherry-picked from";
+      return kind;
+    };
+    auto target_text = [](const std::string& target) {
+      bool hex = target.size() == 40 && target.find_first_not_of("0123456789abcdef") == std::string::npos;
+      return target.empty() ? std::string("?") : hex ? short_id(target) : target;
+    };
+    auto refs_markdown = [&](const index::CommitRecord& r) {
       std::string refs;
       for (auto& ref : r.refs)
-        refs += fmt::format("{}{} `{}` ({})", refs.empty() ? "" : "<br>", ref.kind, ref.target, ref.state);
+        refs += fmt::format("{}{} `{}` ({})", refs.empty() ? "" : "<br>", kind_text(ref.kind), target_text(ref.target), ref.state);
       for (auto& s : r.same_patch_id) refs += fmt::format("{}same patch as `{}`", refs.empty() ? "" : "<br>", short_id(s));
       for (auto& s : r.same_change) refs += fmt::format("{}same change as `{}`", refs.empty() ? "" : "<br>", short_id(s));
       return refs;
@@ -133,8 +145,8 @@ void setup_log(CLI::App& app, Context& ctx) {
         std::string anchor = report::anchor_id("c-", r.oid);
         std::string refs;
         for (auto& ref : r.refs)
-          refs += fmt::format("{}{} <code>{}</code> {}", refs.empty() ? "" : "<br>", html_escape(ref.kind),
-                              html_escape(ref.target.empty() ? "?" : ref.target),
+          refs += fmt::format("{}{} <code>{}</code> {}", refs.empty() ? "" : "<br>", html_escape(kind_text(ref.kind)),
+                              html_escape(target_text(ref.target)),
                               report::badge(ref.state, ref.state == "resolved" || ref.state == "by-subject" ? "upstream"
                                                                                                            : "warn"));
         for (auto& s : r.same_patch_id)
@@ -172,7 +184,7 @@ void setup_log(CLI::App& app, Context& ctx) {
           std::string st = ref.state == "resolved" || ref.state == "by-subject"
                                ? paint(ref.state, "32", color) + " -> " + short_id(ref.resolved)
                                : paint(ref.state, "31", color);
-          out += fmt::format("    {} {}{} : {}\n", ref.kind, ref.target.empty() ? "?" : ref.target,
+          out += fmt::format("    {} {}{} : {}\n", kind_text(ref.kind), target_text(ref.target),
                              ref.subject.empty() ? "" : " (\"" + safe_text(ref.subject) + "\")", st);
         }
         for (auto& s : r.same_patch_id) {
