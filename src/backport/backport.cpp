@@ -107,24 +107,35 @@ struct BlameJob {
   // step (blame cannot see a removal): (parent line they followed, a line of them).
   std::vector<std::pair<int, std::string>> removed;
   bool binary = false;
+  bool blame = true;  // false: only removals to trace
 };
 
 // The pure removals of the diff from the branch's file to the parent's that
 // touch `ranges` (parent lines): blame names who wrote the lines a step
 // needs, not who removed the lines the branch still has around them.
-std::vector<std::pair<int, std::string>> removals_near(git_repository* handle, const git_oid& onto_blob, const git_oid& parent_blob,
-                                                       const std::vector<std::pair<int, int>>& ranges) {
+// How the branch's file differs from the parent's around the ranges: whether
+// any parent line in them is not the branch's (then blame says who wrote
+// it), and the removals next to them. A file whose differences all lie
+// elsewhere needs nothing: the pick of that file merges as on the parent.
+struct NearChanges {
+  bool touched = true;
+  std::vector<std::pair<int, std::string>> removed;
+};
+
+NearChanges changes_near(git_repository* handle, const git_oid& onto_blob, const git_oid& parent_blob,
+                         const std::vector<std::pair<int, int>>& ranges) {
   struct Collect {
     const std::vector<std::pair<int, int>>* ranges;
     std::vector<std::pair<int, std::string>> out;
     bool in_removal = false;  // the current hunk is a pure removal near a range
     int at = 0;
     bool have_text = false;
-  } collect{&ranges, {}, false, 0, false};
+    bool touched = false;  // a hunk's parent lines meet a range
+  } collect{&ranges, {}, false, 0, false, false};
   git_blob *a = nullptr, *b = nullptr;
   if (git_blob_lookup(&a, handle, &onto_blob) != 0 || git_blob_lookup(&b, handle, &parent_blob) != 0) {
     git_blob_free(a);
-    return {};
+    return {};  // unreadable: blame decides
   }
   git_diff_options opts;
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
@@ -132,7 +143,12 @@ std::vector<std::pair<int, std::string>> removals_near(git_repository* handle, c
   auto hunk_cb = [](const git_diff_delta*, const git_diff_hunk* h, void* payload) -> int {
     auto* c = static_cast<Collect*>(payload);
     c->in_removal = false;
-    if (h->new_lines != 0) return 0;  // lines of the parent: blame sees who wrote them
+    if (h->new_lines != 0) {  // lines of the parent: blame sees who wrote them
+      int first = h->new_start, last = h->new_start + h->new_lines - 1;
+      for (auto& [x, y] : *c->ranges)
+        if (first <= y && last >= x) c->touched = true;
+      return 0;
+    }
     int after = h->new_start;         // the removal sat after this parent line
     for (auto& [x, y] : *c->ranges)
       if (after + 1 >= x && after <= y) {
@@ -156,7 +172,10 @@ std::vector<std::pair<int, std::string>> removals_near(git_repository* handle, c
   git_diff_blobs(a, nullptr, b, nullptr, &opts, nullptr, nullptr, hunk_cb, line_cb, &collect);
   git_blob_free(a);
   git_blob_free(b);
-  return std::move(collect.out);
+  NearChanges out;
+  out.touched = collect.touched;
+  out.removed = std::move(collect.out);
+  return out;
 }
 
 // A step's blame jobs, from its diff against its first parent (libgit2, no
@@ -227,12 +246,19 @@ void blame_jobs(git_repository* handle, const git::Oid& step, std::size_t index,
         }
         job.ranges = hunk_ranges(raw_patch, n, job.changed);
         if (job.ranges.empty()) continue;  // an empty file, a mode change, a pure rename
-        if (onto_blob) job.removed = removals_near(handle, *onto_blob, delta->old_file.id, job.ranges);
+        if (onto_blob) {
+          NearChanges near = changes_near(handle, *onto_blob, delta->old_file.id, job.ranges);
+          if (!near.touched && near.removed.empty()) continue;  // the differences lie elsewhere in the file
+          job.removed = std::move(near.removed);
+          job.blame = near.touched;
+        }
       }
     }
     jobs.push_back(std::move(job));
   }
 }
+
+void trace_removals(const git::Repository& repo, const BlameJob& job, const git::Oid& onto, Analysis& out);
 
 // Blames a job's ranges over onto..PARENT: lines the branch already has
 // (boundary commits) need nothing.
@@ -249,6 +275,10 @@ Analysis run_blame(const git::Repository& repo, const BlameJob& job, const git::
     }
     std::string id(trim(r.out));
     if (is_hex40(id)) out.deps.push_back({id, job.path, 0});
+    return out;
+  }
+  if (!job.blame) {
+    trace_removals(repo, job, onto, out);
     return out;
   }
   cmd.insert(cmd.end(), {"blame", "--porcelain"});
@@ -289,8 +319,13 @@ Analysis run_blame(const git::Repository& repo, const BlameJob& job, const git::
     if (!fresh) it->second = std::min(it->second, key);
   }
   for (auto& [id, at] : first) out.deps.push_back({id, job.path, at.second});
-  // Who removed the lines the branch still has next to the hunk: the newest
-  // commit since the branch point that changed how often the text occurs.
+  trace_removals(repo, job, onto, out);
+  return out;
+}
+
+// Who removed the lines the branch still has next to the hunk: the newest
+// commit since the branch point that changed how often the text occurs.
+void trace_removals(const git::Repository& repo, const BlameJob& job, const git::Oid& onto, Analysis& out) {
   for (auto& [line, text] : job.removed) {
     std::vector<std::string> log = repo.git_command();
     log.insert(log.end(), {"log", "-n", "1", "--format=%H", "-S" + text, onto.hex() + ".." + job.parent, "--", job.path});
@@ -303,7 +338,6 @@ Analysis run_blame(const git::Repository& repo, const BlameJob& job, const git::
     }
     out.deps.push_back({id, job.path, std::max(line, 1), true});
   }
-  return out;
 }
 
 struct StepState {
