@@ -74,6 +74,9 @@ protected:
     id["REMOVE"] = r->commit("removal: drop removal_20\n");
     edit("removal.c", "return 21; }", "return 21 + after_removal(); }");
     id["AFTER_REMOVE"] = r->commit("removal: change the line after it\n");
+    // A file upstream adds that the branch added on its own, differently.
+    r->write("both.c", "int upstream_version;\n");
+    id["ADD_UPSTREAM"] = r->commit("both: add it upstream\n");
     // A feature of the catalog: sme-host (its marker file and its symbol).
     r->write("arch/x86/mm/mem_encrypt_identity.c", "void sme_enable(void) {}\n");
     id["SME"] = r->commit("x86/mm: add SME\n");
@@ -88,6 +91,8 @@ protected:
     id["P_STABLE"] = r->commit("carried: prerequisite\n\n[ backported: p_far differs on stable ]\n");
     edit("conflict.c", "return 15; }", "return 15 + local(); }");
     id["LOCAL"] = r->commit("conflict: a change of the branch's own\n");
+    r->write("both.c", "int branch_version;\n");
+    id["ADD_BRANCH"] = r->commit("both: add it on the branch\n");
     r->git("checkout -q main");
     r->git("config user.name 'Ada Lovelace'");
     r->git("config user.email ada@example.org");
@@ -224,6 +229,15 @@ TEST_F(BackportTest, AConflictNoUpstreamCommitExplainsIsReportedWithTheBranchCom
   EXPECT_EQ(s.conflicts[0].lines[0], 15);
   EXPECT_EQ(s.conflicts[0].changed_on_branch, std::vector<std::string>{id["LOCAL"]});
   EXPECT_EQ(p.summary.at("conflicts"), 1u);
+}
+
+TEST_F(BackportTest, AFileBothSidesAddedDifferentlyConflicts) {
+  auto p = plan_of({id["ADD_UPSTREAM"]});
+  ASSERT_EQ(commits(p), std::vector<std::string>{id["ADD_UPSTREAM"]});
+  EXPECT_EQ(p.steps[0].result, "conflicts");  // git: add/add
+  ASSERT_EQ(p.steps[0].conflicts.size(), 1u);
+  EXPECT_EQ(p.steps[0].conflicts[0].file, "both.c");
+  EXPECT_EQ(p.steps[0].conflicts[0].changed_on_branch, std::vector<std::string>{id["ADD_BRANCH"]});
 }
 
 TEST_F(BackportTest, PathsAndFeaturesNameTheirCommits) {

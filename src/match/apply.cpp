@@ -204,7 +204,7 @@ std::optional<PickResult> TreePicker::pick_paths(git_tree* base, git_tree* ours,
     Entry b{d->old_file.mode, d->old_file.id}, t{d->new_file.mode, d->new_file.id};
     if (d->status == GIT_DELTA_ADDED) b = Entry{};
     if (d->status == GIT_DELTA_DELETED) t = Entry{};
-    Entry o = d->status == GIT_DELTA_ADDED ? Entry{} : entry_at(ours, from.c_str());
+    Entry o = entry_at(ours, from.c_str());  // the target at the commit's old path (for an addition: the same path)
     Entry o_to = from == to ? o : entry_at(ours, to.c_str());
     switch (d->status) {
       case GIT_DELTA_ADDED:
