@@ -217,8 +217,7 @@ std::optional<PickResult> TreePicker::pick_paths(git_tree* base, git_tree* ours,
         upsert(to, t.id, t.mode);
         break;
       case GIT_DELTA_DELETED:
-        if (o.mode == 0) break;
-        if (!(o == b)) return std::nullopt;  // modify/delete
+        if (!(o == b)) return std::nullopt;  // modify/delete, or the target moved it: rename/delete
         remove(from);
         break;
       case GIT_DELTA_MODIFIED:
