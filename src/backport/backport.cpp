@@ -954,7 +954,13 @@ std::string apply(const git::Repository& repo, const Plan& plan, const ApplyOpti
       git_diff* d = nullptr;
       if (git_diff_tree_to_tree(&d, handle, old_tree, new_tree, nullptr) != 0) throw Error("backport: {}", git::last_error());
       git::DiffPtr diff(d);
-      git_email_create_options eo = GIT_EMAIL_CREATE_OPTIONS_INIT;
+      // GIT_EMAIL_CREATE_OPTIONS_INIT's fields, spelled out (the macro leaves
+      // some to zero-initialisation, which -Wmissing-field-initializers flags).
+      git_email_create_options eo{};
+      eo.version = GIT_EMAIL_CREATE_OPTIONS_VERSION;
+      git_diff_options_init(&eo.diff_opts, GIT_DIFF_OPTIONS_VERSION);
+      eo.diff_opts.flags = GIT_DIFF_SHOW_BINARY;
+      git_diff_find_options_init(&eo.diff_find_opts, GIT_DIFF_FIND_OPTIONS_VERSION);
       git_buf buf = GIT_BUF_INIT;
       std::string message = git_commit_message(c);
       std::size_t nl = message.find('\n');

@@ -23,8 +23,7 @@ std::array<std::uint32_t, git::kMinHashSize> minhash_of(std::string_view blob) {
 }  // namespace
 
 UpstreamMatcher::UpstreamMatcher(index::Database& db, DiffCache& diffs, std::vector<bool> in_upstream)
-    : db_(db),
-      diffs_(diffs),
+    : diffs_(diffs),
       in_upstream_(std::move(in_upstream)),
       by_patch_id_(db.prepare("SELECT id FROM commits WHERE patch_id = ? ORDER BY committer_time")),
       by_cf_(db.prepare("SELECT id FROM commits WHERE cf_id = ? ORDER BY committer_time LIMIT 64")),

@@ -80,7 +80,6 @@ public:
   const MatchStats& stats() const { return stats_; }
 
 private:
-  index::Database& db_;
   DiffCache& diffs_;
   std::vector<bool> in_upstream_;
   index::Statement by_patch_id_, by_cf_, by_hunk_, by_band_, by_subject_, by_oid_, row_, paths_;
