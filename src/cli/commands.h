@@ -28,8 +28,11 @@ void setup_rebase_diff(CLI::App& app, Context& ctx);
 void setup_delta(CLI::App& app, Context& ctx);
 void setup_fixes(CLI::App& app, Context& ctx);
 void setup_backport(CLI::App& app, Context& ctx);
+void setup_assemble(CLI::App& app, Context& ctx);
+void setup_combine(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_matrix(CLI::App& app, Context& ctx);
+void setup_ci(CLI::App& app, Context& ctx);
 
 inline constexpr Command kCommands[] = {
     {"index", setup_index},
@@ -40,8 +43,11 @@ inline constexpr Command kCommands[] = {
     {"delta", setup_delta},
     {"fixes", setup_fixes},
     {"backport", setup_backport},
+    {"assemble", setup_assemble},
+    {"combine", setup_combine},
     {"config", setup_config},
     {"matrix", setup_matrix},
+    {"ci", setup_ci},
     {"demo", setup_demo},
 };
 

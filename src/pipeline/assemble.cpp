@@ -146,8 +146,18 @@ Item item_from_mail(const git::Repository& repo, const std::string& raw, const s
   }
   if (extracted.truncated) throw Error("{}: \"{}\": the diff breaks off in the middle of a hunk (a truncated or mangled mail)", where, it.subject);
   it.diff = mail::git_style_diff(extracted.text);
-  if (it.subject.empty()) it.subject = fs::path(where).filename().string();
   while (!body.empty() && body.back() == '\n') body.pop_back();
+  if (it.subject.empty()) {
+    // A quilt patch without a mail header: the description's first line is
+    // the subject, as git quiltimport takes it.
+    std::size_t start = body.find_first_not_of('\n');
+    if (start != std::string::npos) {
+      std::size_t nl = body.find('\n', start);
+      it.subject = std::string(trim(body.substr(start, nl == std::string::npos ? std::string::npos : nl - start)));
+      body = nl == std::string::npos ? "" : body.substr(body.find_first_not_of('\n', nl) == std::string::npos ? body.size() : body.find_first_not_of('\n', nl));
+    }
+  }
+  if (it.subject.empty()) it.subject = fs::path(where).filename().string();
   it.message = it.subject + "\n" + (body.empty() ? "" : "\n" + body + "\n");
   if (parsed) {
     it.message_id = parsed->message_id;

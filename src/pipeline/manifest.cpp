@@ -205,7 +205,7 @@ Manifest parse_manifest(std::string_view text, const std::string& path, const st
   r.unknown_keys(doc, {"defaults", "target", "component"}, "the manifest");
 
   Target defaults;
-  defaults.repo = default_repo;
+  defaults.repo = default_repo.empty() ? m.dir : fs::absolute(default_repo).lexically_normal().string();
   if (auto* n = doc.get("defaults")) {
     if (auto* d = n->as_table()) {
       r.unknown_keys(*d, {"repo", "upstream", "config", "arch", "make", "enable", "disable", "fragment"}, "[defaults]");
@@ -307,6 +307,25 @@ Manifest load_manifest(const std::string& path, const std::string& default_repo)
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_manifest(ss.str(), path, default_repo);
+}
+
+}  // namespace beaver::pipeline
+
+namespace beaver::pipeline {
+
+std::string find_manifest(const std::string& given, const std::string& dir) {
+  if (!given.empty()) return given;
+  std::error_code ec;
+  fs::path here = fs::path(dir.empty() ? "." : dir) / "beaver.toml";
+  if (fs::is_regular_file(here, ec)) return here.string();
+  // The top of the work tree (a manifest is usually committed at the root).
+  for (fs::path p = fs::absolute(dir.empty() ? "." : dir, ec); !p.empty(); p = p.parent_path()) {
+    if (fs::is_regular_file(p / "beaver.toml", ec)) return (p / "beaver.toml").string();
+    if (fs::exists(p / ".git", ec) || p == p.parent_path()) break;
+  }
+  throw Error("no beaver.toml in {} or the top of its work tree: write one (see `beaver assemble --help`) or name it with "
+              "--manifest FILE",
+              dir.empty() ? "." : dir);
 }
 
 }  // namespace beaver::pipeline

@@ -59,3 +59,12 @@ Manifest load_manifest(const std::string& path, const std::string& default_repo)
 Manifest parse_manifest(std::string_view text, const std::string& path, const std::string& default_repo);
 
 }  // namespace beaver::pipeline
+
+namespace beaver::pipeline {
+
+// The manifest a command reads: `given` when set, else beaver.toml in `dir`
+// (the --repo directory) or in the top of its work tree. Throws beaver::Error
+// saying where it looked when there is none.
+std::string find_manifest(const std::string& given, const std::string& dir);
+
+}  // namespace beaver::pipeline
