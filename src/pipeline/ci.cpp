@@ -55,6 +55,8 @@ for p in $packages; do
 done
 if [ -n "$missing" ]; then
   $sudo apt-get update -qq
+  # $missing is a list of package names, one word each.
+  # shellcheck disable=SC2086
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
 case "${{BEAVER_FROM:-}}" in

@@ -35,6 +35,14 @@ done
 for c in index patch-id matrix; do
   "$beaver" $c --help | grep -- "-j,--jobs N" >/dev/null || fail "beaver $c: no -j,--jobs N"
 done
+# beaver ci writes a pipeline, not a report: -o without --format; -j is beaver build's make -j.
+help=$("$beaver" ci --help)
+bad=$(grep -nE '(^|[ ,])(TEXT|UINT|INT|SIZE|FLOAT|ENUM|BOOLEAN|NUMBER)( |$|\.\.\.)' <<<"$help" || true)
+[ -z "$bad" ] || fail "beaver ci --help: a type instead of a metavariable: $bad"
+for want in "Exit status: 0 done; 2 " "-q,--quiet" "-v,--verbose" "--no-pager" "--repo DIR" "--manifest FILE" \
+            "-o,--output FILE" "-u,--upstream REV" "-j,--jobs N" "Examples:"; do
+  grep -q -- "$want" <<<"$help" || fail "beaver ci --help: no $want"
+done
 "$beaver" config explain --help | grep "^Exit status: .*1 when the symbol cannot have the wanted value" >/dev/null ||
   fail "config explain does not say it exits 1 when blocked"
 echo "grammar help: ok"

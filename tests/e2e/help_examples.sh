@@ -115,6 +115,12 @@ done < <(examples matrix)
 while IFS= read -r ex; do
   case $ex in "beaver demo" | *--dir*) ;; *) run_example "$tmp/work" "$home" "$ex" ;; esac
 done < <(examples demo)
+# ci: a repository with a manifest at its top (a target snp).
+cirepo=$tmp/stack-repo
+git init -q "$cirepo" && printf '[target.snp]\nbase = "v6.12"\npatches = [{ branch = "vendor/snp" }]\n' >"$cirepo/beaver.toml" ||
+  fail "the ci example repository"
+while IFS= read -r ex; do run_example "$cirepo" "$githome" "$ex"; done < <(examples ci)
+[ -s "$cirepo/.github/workflows/beaver.yml" ] && [ -s "$cirepo/.gitlab-ci.yml" ] || fail "beaver ci examples wrote no pipeline"
 # beaver --help: each example by the kind of its command.
 while IFS= read -r ex; do
   case $ex in
