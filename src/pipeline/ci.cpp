@@ -150,9 +150,10 @@ std::string header(CiEngine e, const CiOptions& o) {
       "# ({}), so the runners build the targets in parallel. Each job installs\n"
       "# Debian's packages and beaver (BEAVER_FROM: deb:URL of a beaver .deb, or\n"
       "# git:URL[#REF] of beaver's source), checks out the full history, keeps the\n"
-      "# ccache between runs, runs the gates `beaver assemble --check` and\n"
-      "# `beaver stack --check`, then `beaver build`, and uploads the tarball,\n"
-      "# provenance.json and the Markdown reports ({}).\n"
+      "# ccache and beaver's index between runs, runs the gates\n"
+      "# `beaver assemble --check` and `beaver stack --check`, then `beaver build`,\n"
+      "# and uploads the tarball, provenance.json and the Markdown reports\n"
+      "# ({}).\n"
       "# Write it again when the targets change: beaver ci {} -o {}\n",
       o.manifest, engine_name(e), join(names, ", "),
       e == CiEngine::GitHub ? "also the job summary" : "also printed in the job log", engine_name(e), file);
