@@ -257,8 +257,11 @@ TEST_F(AssembleTest, CombineFindsWhichPatchConflictsWithWhich) {
   EXPECT_FALSE(bad.combines);
   EXPECT_EQ(bad.base, "v1.1");  // the newer base
   ASSERT_EQ(bad.conflicts.size(), 2u);  // one per order
-  EXPECT_NE(bad.conflicts[0].a_patch.find("snp#1"), std::string::npos);
-  EXPECT_NE(bad.conflicts[0].b_patch.find("tdx#1"), std::string::npos);
+  EXPECT_EQ(bad.conflicts[0].order, "snp+tdx");
+  EXPECT_EQ(bad.conflicts[0].patch, "tdx#1: drv: tdx support");
+  EXPECT_EQ(bad.conflicts[0].with, "snp#1: drv: snp support");
+  EXPECT_EQ(bad.conflicts[1].order, "tdx+snp");
+  EXPECT_EQ(bad.conflicts[1].patch, "snp#1: drv: snp support");
   EXPECT_EQ(bad.conflicts[0].files, std::vector<std::string>{"drv.c"});
 
   pipeline::CombineReport good = pipeline::combine(*m.find("snp"), *m.find("sgx"), {});

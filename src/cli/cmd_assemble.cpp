@@ -116,8 +116,8 @@ void setup_combine(CLI::App& app, Context& ctx) {
                   "but not after the other side), and, when one order applies cleanly, the combined series.\n\n") +
               "Examples:\n"
               "  beaver combine snp tdx\n"
-              "  beaver combine snp tdx --onto v6.13 --format markdown\n"
-              "  beaver combine snp tdx --branch beaver/snp+tdx");
+              "  beaver combine snp tdx --onto main --format markdown\n"
+              "  beaver combine snp tdx --branch beaver/snp-tdx");
   add_exit_status(cmd, "when they do not combine (a conflict in both orders)");
   cmd->callback([o, cmd, &ctx] {
     std::string path = pipeline::find_manifest(o->manifest, o->repo);

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include <fstream>
+
 namespace beaver::cli {
 
 namespace {
@@ -130,6 +132,26 @@ void setup_demo(CLI::App& app, Context& ctx) {
          {exe, "backport", "--onto", d.stable, "-u", d.upstream, d.upstream + "^{/Return -EBUSY}",
           d.upstream + "^{/Stop early when the SVSM}"},
          d.dir, color, "beaver backport --onto linux-6.8.y -u main 'main^{/Return -EBUSY}' 'main^{/Stop early when the SVSM}'");
+    // The pipeline: a manifest beside the repository, assemble and combine (no kernel build here).
+    {
+      std::string manifest = out + "/beaver.toml";
+      std::ofstream(manifest) << fmt::format(
+          "# The demo's stack manifest: three kernel targets on v6.10.\n"
+          "[defaults]\nupstream = \"{0}\"\n\n"
+          "[target.snp]       # the vendor's 6.8 branch, moved to v6.10 as it is\n"
+          "repo = \"{1}\"\nbase = \"v6.10\"\npatches = [ {{ branch = \"{2}\" }} ]\n\n"
+          "[target.snp-6-10]  # the vendor's own rebase\n"
+          "repo = \"{1}\"\nbase = \"v6.10\"\npatches = [ {{ branch = \"{3}\" }} ]\n\n"
+          "[target.tdx]\n"
+          "repo = \"{1}\"\nbase = \"v6.10\"\npatches = [ {{ branch = \"{4}\" }} ]\n",
+          d.upstream, d.dir, d.vendor, d.vendor_610, d.vendor_tdx);
+      step("Assemble the vendor's 6.8 patches on v6.10 from a manifest: what upstream has, what applies, what conflicts",
+           {exe, "assemble", "--manifest", manifest, "snp", "--keep-going"}, d.dir, color,
+           "beaver assemble --manifest " + manifest + " snp --keep-going");
+      step("Can the SNP and TDX kernels be one? Both patch sets on v6.10, in both orders",
+           {exe, "combine", "--manifest", manifest, "snp-6-10", "tdx"}, d.dir, color,
+           "beaver combine --manifest " + manifest + " snp-6-10 tdx");
+    }
     step("The same as an HTML report", {exe, "stack", "--upstream", "v6.9", "--mail", "linux-coco.mbox", "--format",
                                         "html", "-o", out + "/stack.html", d.vendor}, d.dir, color,
          "beaver stack --upstream v6.9 --mail linux-coco.mbox --format html -o " + out + "/stack.html vendor/snp");

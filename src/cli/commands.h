@@ -30,6 +30,7 @@ void setup_fixes(CLI::App& app, Context& ctx);
 void setup_backport(CLI::App& app, Context& ctx);
 void setup_assemble(CLI::App& app, Context& ctx);
 void setup_combine(CLI::App& app, Context& ctx);
+void setup_build(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_matrix(CLI::App& app, Context& ctx);
 void setup_ci(CLI::App& app, Context& ctx);
@@ -45,6 +46,7 @@ inline constexpr Command kCommands[] = {
     {"backport", setup_backport},
     {"assemble", setup_assemble},
     {"combine", setup_combine},
+    {"build", setup_build},
     {"config", setup_config},
     {"matrix", setup_matrix},
     {"ci", setup_ci},

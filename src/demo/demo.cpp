@@ -348,6 +348,16 @@ DemoRepo build(const std::string& dir) {
   b.commit("x86/tdx: Log the TD attributes\n\nSigned-off-by: Kirill Shutemov <kirill@intel.example>\n",
            "Kirill Shutemov", "kirill@intel.example");
 
+  // ---- a TDX vendor branch on v6.10, to be combined with the SNP one ----
+  b.checkout_new(demo.vendor_tdx, "v6.10");
+  b.edit("arch/x86/coco/tdx/tdx.c", "\tpr_info(\"Guest detected\\n\");\n",
+         "\tpr_info(\"Guest detected\\n\");\n\tpr_info(\"TD debug: %s\\n\", td_debug ? \"on\" : \"off\");\n");
+  b.commit("VENDOR: x86/tdx: Say whether the TD is debuggable\n\nSigned-off-by: Lab Engineer <lab@vendor.example>\n",
+           "Lab Engineer", "lab@vendor.example");
+  b.edit("Makefile", "EXTRAVERSION =\n", "EXTRAVERSION = -tdx\n");
+  b.commit("VENDOR: Makefile: Name the TDX kernel\n\nSigned-off-by: Lab Engineer <lab@vendor.example>\n", "Lab Engineer",
+           "lab@vendor.example");
+
   b.checkout("main");
   (void)v_ext4;
   (void)v_vmpl;

@@ -25,6 +25,7 @@ struct DemoRepo {
   std::string base = "v6.8";
   std::string vendor_69 = "vendor/snp-6.9";
   std::string vendor_610 = "vendor/snp-6.10";
+  std::string vendor_tdx = "vendor/tdx";
   std::string mail;  // the mbox file
 };
 

@@ -6,6 +6,7 @@
 #include "match/apply.h"
 #include "match/parallel.h"
 #include "match/view.h"
+#include "message/message.h"
 #include "util/error.h"
 #include "util/process.h"
 #include "util/text.h"
@@ -15,6 +16,8 @@
 #include <git2.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +57,7 @@ struct Item {
   std::string patch_id, cf_id;
   std::string base_commit;         // a mail's `base-commit:` (format-patch --base), when given
   std::vector<std::pair<std::string, std::string>> preimages;  // path, abbreviated blob id of the diff's "index" line
+  std::vector<std::string> paths;  // the files it changes (from the index, or the diff's headers)
   // Upstream verdict (before applying).
   std::string dropped_by, dropped_subject, dropped_release, dropped_how, note, flag_commit, flag_subject, flag_release,
       flag_how;
@@ -168,6 +172,11 @@ Item item_from_mail(const git::Repository& repo, const std::string& raw, const s
   it.patch_id = fp.patch_id;
   it.cf_id = fp.cf_id;
   it.preimages = preimages_of(it.diff);
+  for_each_line(it.diff, [&](std::string_view line) {
+    if (!line.starts_with("diff --git ")) return;
+    std::size_t b = line.rfind(" b/");
+    if (b != std::string_view::npos) it.paths.emplace_back(trim(line.substr(b + 3)));
+  });
   for_each_line(patch, [&](std::string_view line) {
     if (line.starts_with("base-commit: ")) it.base_commit = std::string(trim(line.substr(13)));
   });
@@ -339,8 +348,11 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
       it.flag_release = release;
       it.flag_how = p.how;
       if (base_has(p.commit))
-        it.note = fmt::format("the base has a modified version ({}, {:.0f}% of this patch's lines): applied, check it", p.how,
-                              p.covered * 100);
+        it.note = p.how == "subject"
+                      ? fmt::format("the base has a commit with the same subject ({}{}): merged in another form?", short_id(p.commit),
+                                    release.empty() ? "" : ", " + release)
+                      : fmt::format("the base has a modified version ({}, {}, {:.0f}% of this patch's lines)", short_id(p.commit), p.how,
+                                    p.covered * 100);
       else
         it.note = fmt::format("upstream has it ({}{}) but the base does not yet: it drops when the base moves past it",
                               short_id(p.commit), release.empty() ? "" : " in " + release);
@@ -358,6 +370,7 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
     items[k].subject = rec->subject;
     items[k].author_name = rec->author_name;
     items[k].author_email = rec->author_email;
+    items[k].paths = rec->paths;
     commit_items.push_back(k);
     records.push_back(std::move(*rec));
   }
@@ -375,6 +388,7 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
   // Mails and patch files: the same patch-id, else the same changed lines.
   auto by_id = view.db.prepare("SELECT id FROM commits WHERE patch_id = ? ORDER BY committer_time");
   auto by_cf = view.db.prepare("SELECT id FROM commits WHERE cf_id = ? ORDER BY committer_time LIMIT 64");
+  auto by_subject = view.db.prepare("SELECT id FROM commits WHERE norm_subject = ? ORDER BY committer_time LIMIT 64");
   auto describe = view.db.prepare(
       "SELECT oid, subject, t.tag, t.release FROM commits LEFT JOIN first_tags t ON t.commit_id = id WHERE id = ?");
   for (auto& it : items) {
@@ -400,6 +414,30 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
         }
         describe.reset();
         if (!it.dropped_by.empty()) break;
+      }
+    }
+    // Nothing with the same changes: a commit of the same subject is worth a
+    // flag (a mail merged in another form), never a drop.
+    if (it.dropped_by.empty() && it.flag_commit.empty()) {
+      by_subject.bind(1, message::normalize_subject(it.subject));
+      std::vector<std::int64_t> ids;
+      while (by_subject.step()) ids.push_back(by_subject.int64(0));
+      by_subject.reset();
+      for (auto id : ids) {
+        if (id < 0 || std::size_t(id) >= candidate.size() || !candidate[std::size_t(id)]) continue;
+        describe.bind(1, id);
+        if (describe.step()) {
+          match::Pairing p;
+          p.commit = index::hex_of(describe.blob(0));
+          p.subject = describe.text(1);
+          p.tag = describe.text(2);
+          p.release = describe.text(3);
+          p.how = "subject";
+          p.covered = 0;
+          accept(it, p);
+        }
+        describe.reset();
+        break;
       }
     }
   }
@@ -562,11 +600,51 @@ std::string preimage_commit(const git::Repository& repo, const git::Oid& base, c
   return found;
 }
 
+// The base commits that changed a conflicting patch's files since its own base.
+struct ExplainJob {
+  std::size_t patch;   // index into RunResult::patches
+  std::string since;   // the patch's own base ("" = find it from the preimages)
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> preimages;
+};
+
 struct RunResult {
   git::Oid head, tree;
   std::vector<AssembledPatch> patches;
   std::int64_t when = 0;
+  std::vector<ExplainJob> explain;
 };
+
+// Runs the explain jobs (git rev-list per file) on every core and puts the
+// base commits first in each patch's caused_by.
+void explain_conflicts(const git::Repository& repo, const git::Oid& base, RunResult& r) {
+  std::vector<std::vector<std::string>> found(r.explain.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t k; (k = next++) < r.explain.size();) {
+      const ExplainJob& job = r.explain[k];
+      std::set<std::string> seen;
+      for (auto& f : job.files) {
+        std::string from = job.since;
+        if (from.empty())
+          for (auto& [path, blob] : job.preimages)
+            if (path == f) from = preimage_commit(repo, base, f, blob);
+        for (auto& c : base_changes(repo, base, from, f))
+          if (seen.insert(c).second) found[k].push_back(c);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  unsigned n = std::min<unsigned>(std::max(2u, 2 * std::thread::hardware_concurrency()), unsigned(r.explain.size()));
+  for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (std::size_t k = 0; k < r.explain.size(); ++k) {
+    auto& conflict = r.patches[r.explain[k].patch].conflict;
+    if (conflict) conflict->caused_by.insert(conflict->caused_by.begin(), found[k].begin(), found[k].end());
+  }
+  r.explain.clear();
+}
 
 RunResult run_items(const git::Repository& repo, Assembler& a, const git::Oid& base, std::vector<Item>& items, bool keep_going,
                     const std::vector<std::string>& labels) {
@@ -625,14 +703,10 @@ RunResult run_items(const git::Repository& repo, Assembler& a, const git::Oid& b
       } else if (!it.base_commit.empty()) {
         since = it.base_commit;
       }
+      // The base's side is asked of git after the loop, on every core.
+      out.explain.push_back({out.patches.size(), since, why.files, it.preimages});
       std::set<std::string> seen;
       for (auto& f : why.files) {
-        std::string from = since;
-        if (from.empty())
-          for (auto& [path, blob] : it.preimages)
-            if (path == f) from = preimage_commit(repo, base, f, blob);
-        for (auto& c : base_changes(repo, base, from, f))
-          if (seen.insert(c).second) why.caused_by.push_back(c);
         if (auto t = touched.find(f); t != touched.end())
           for (std::size_t j : t->second) {
             std::string label = fmt::format("{}: {}", labels.empty() ? fmt::format("patch {}", j + 1) : labels[j], items[j].subject);
@@ -649,13 +723,15 @@ RunResult run_items(const git::Repository& repo, Assembler& a, const git::Oid& b
       out.patches.push_back(std::move(p));
       continue;
     }
-    for (auto& path : a.changed_paths(out.tree, r.tree)) touched[path].push_back(k);
+    // The files it changes: known from the index or the diff (a tree diff only when not).
+    for (auto& path : it.paths.empty() ? a.changed_paths(out.tree, r.tree) : it.paths) touched[path].push_back(k);
     out.head = a.commit(it, out.head, r.tree, out.when);
     out.tree = r.tree;
     p.status = "applied";
     p.result = out.head.hex();
     out.patches.push_back(std::move(p));
   }
+  explain_conflicts(repo, base, out);
   return out;
 }
 
@@ -810,26 +886,25 @@ CombineReport combine(const Target& a, const Target& b, const CombineOptions& o)
   std::vector<Item> only_a(all.begin(), all.begin() + std::ptrdiff_t(ia.size())), only_b(all.begin() + std::ptrdiff_t(ia.size()), all.end());
   RunResult ra = run_items(repo, alone, base, only_a, true, {});
   RunResult rb = run_items(repo, alone, base, only_b, true, {});
-  auto pairs_from = [&](const TargetAssembly& combined, std::size_t first_other, std::size_t n_other, const RunResult& alone_run,
-                        const std::string& other_name, bool other_first) {
+  auto pairs_from = [&](const TargetAssembly& combined, std::size_t first_other, const RunResult& alone_run,
+                        const std::string& other_name) {
     for (std::size_t k = 0; k < alone_run.patches.size(); ++k) {
       const AssembledPatch& c = combined.patches[first_other + k];
       if (c.status != "conflict" || alone_run.patches[k].status == "conflict" || !c.conflict) continue;
       for (auto& cause : c.conflict->caused_by) {
         if (!cause.starts_with(other_name + "#")) continue;
         CombinePair pair;
-        std::string self = combined.patches[first_other + k].source;
-        pair.a_patch = other_first ? cause : self.substr(0, self.find(' ')) + ": " + c.subject;
-        pair.b_patch = other_first ? self.substr(0, self.find(' ')) + ": " + c.subject : cause;
+        pair.order = combined.name;
+        pair.patch = c.source.substr(0, c.source.find(' ')) + ": " + c.subject;
+        pair.with = cause;
         pair.files = c.conflict->files;
         pair.hunks = c.conflict->hunks;
         out.conflicts.push_back(std::move(pair));
       }
     }
-    (void)n_other;
   };
-  pairs_from(out.ab, ia.size(), ib.size(), rb, a.name, /*other_first=*/true);
-  pairs_from(out.ba, ib.size(), ia.size(), ra, b.name, /*other_first=*/false);
+  pairs_from(out.ab, ia.size(), rb, a.name);
+  pairs_from(out.ba, ib.size(), ra, b.name);
 
   if (!out.ab.conflicted()) out.combines = true, out.order = out.ab.name;
   else if (!out.ba.conflicted()) out.combines = true, out.order = out.ba.name;

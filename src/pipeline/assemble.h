@@ -84,7 +84,9 @@ TargetAssembly assemble_target(const Target& target, const AssembleOptions& opti
 
 // `beaver combine A B`: both patch sets on one base.
 struct CombinePair {
-  std::string a_patch, b_patch;  // "A#N subject" of each side
+  std::string order;       // "A+B" or "B+A": the order in which it conflicts
+  std::string patch;       // "B#N: subject": the patch that conflicts (applied alone on the base, it does not)
+  std::string with;        // "A#M: subject": the other side's patch that touched those files before it
   std::vector<std::string> files;
   std::vector<std::string> hunks;
 };

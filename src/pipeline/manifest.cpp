@@ -77,6 +77,13 @@ struct Reader {
     return q.lexically_normal().string();
   }
 
+  void boolean(const toml::table& t, const char* key, bool& into, const std::string& where) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (auto b = n->value<bool>()) into = *b;
+    else problem(line_of(*n), fmt::format("{}.{} must be true or false", where, key));
+  }
+
   bool string(const toml::table& t, const char* key, std::string& into, const std::string& where) {
     const toml::node* n = t.get(key);
     if (!n) return false;
@@ -208,11 +215,12 @@ Manifest parse_manifest(std::string_view text, const std::string& path, const st
   defaults.repo = default_repo.empty() ? m.dir : fs::absolute(default_repo).lexically_normal().string();
   if (auto* n = doc.get("defaults")) {
     if (auto* d = n->as_table()) {
-      r.unknown_keys(*d, {"repo", "upstream", "config", "arch", "make", "enable", "disable", "fragment"}, "[defaults]");
+      r.unknown_keys(*d, {"repo", "upstream", "config", "arch", "make", "enable", "disable", "fragment", "fix"}, "[defaults]");
       if (r.string(*d, "repo", defaults.repo, "defaults")) defaults.repo = r.resolve(defaults.repo);
       r.string(*d, "upstream", defaults.upstream, "defaults");
       r.string(*d, "config", defaults.config, "defaults");
       r.string(*d, "arch", defaults.arch, "defaults");
+      r.boolean(*d, "fix", defaults.fix, "defaults");
       r.strings(*d, "make", defaults.make, "defaults");
       r.strings(*d, "enable", defaults.enable, "defaults");
       r.strings(*d, "disable", defaults.disable, "defaults");
@@ -258,10 +266,11 @@ Manifest parse_manifest(std::string_view text, const std::string& path, const st
         target.config.clear();
         r.strings(*t, "build", target.build, where);
       } else {
-        r.unknown_keys(*t, {"repo", "base", "upstream", "patches", "config", "arch", "make", "enable", "disable", "fragment"},
+        r.unknown_keys(*t, {"repo", "base", "upstream", "patches", "config", "arch", "make", "enable", "disable", "fragment", "fix"},
                        "[" + where + "]");
         r.string(*t, "config", target.config, where);
         r.string(*t, "arch", target.arch, where);
+        r.boolean(*t, "fix", target.fix, where);
         r.strings(*t, "make", target.make, where);
         r.strings(*t, "enable", target.enable, where);
         r.strings(*t, "disable", target.disable, where);

@@ -35,6 +35,7 @@ struct Target {
   std::string arch = "x86_64";
   std::vector<std::string> enable, disable;  // as `beaver config --enable/--disable`
   std::vector<std::string> fragments;        // merged before the requests (absolute paths)
+  bool fix = false;                          // `fix = true`: as `beaver config --fix` (apply the changes a blocked request needs)
   std::vector<std::string> make = {"bzImage", "modules"};
   // Components only: shell commands run in the assembled tree ({jobs} replaced).
   std::vector<std::string> build;

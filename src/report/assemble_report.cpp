@@ -174,7 +174,8 @@ std::vector<Card> cards_of(const std::map<std::string, std::size_t>& s) {
 std::string assemble_legend() {
   return "applied: on the assembled branch; dropped-upstream: the base has it (identical, same changed lines, or a\n"
          "modified version covering all of it); already-applied: changes nothing; conflict: does not apply (where, and\n"
-         "what changed those files since the patch's base); flagged: applied, but upstream has a version of it.";
+         "what changed those files since the patch's base); flagged: upstream has a version of it that did not make it\n"
+         "dropped (partial, not in the base yet, or only the same subject). -q hides this legend.\n";
 }
 
 nlohmann::json assemble_json(const pipeline::AssembleReport& r) {
@@ -222,7 +223,7 @@ std::string assemble_html(const pipeline::AssembleReport& r, const Links& links)
 nlohmann::json combine_json(const pipeline::CombineReport& r) {
   nlohmann::json conflicts = nlohmann::json::array();
   for (auto& c : r.conflicts)
-    conflicts.push_back({{"a", c.a_patch}, {"b", c.b_patch}, {"files", c.files}, {"hunks", c.hunks}});
+    conflicts.push_back({{"order", c.order}, {"patch", c.patch}, {"with", c.with}, {"files", c.files}, {"hunks", c.hunks}});
   return {{"a", r.a},
           {"b", r.b},
           {"base", r.base},
@@ -251,7 +252,7 @@ std::string combine_text(const pipeline::CombineReport& r, bool color) {
   if (!r.conflicts.empty()) {
     out += "\nConflicts between them:\n";
     for (auto& c : r.conflicts)
-      out += fmt::format("  {}\n    {} {}\n    {}\n", safe_text(c.b_patch), paint("vs", "2", color), safe_text(c.a_patch),
+      out += fmt::format("  {}: {}\n    {} {}\n    {}\n", c.order, safe_text(c.patch), paint("after", "2", color), safe_text(c.with),
                          paint(join(c.hunks.empty() ? c.files : c.hunks, ", "), "31", color));
   }
   for (auto* t : {&r.ab, &r.ba})
@@ -272,9 +273,10 @@ std::string combine_markdown(const pipeline::CombineReport& r, const Links& link
   std::string head = fmt::format("### beaver combine: {} and {} on {}\n\n{}\n\n", markdown_escape(r.a), markdown_escape(r.b),
                                  markdown_escape(r.base), r.combines ? "They combine, as **" + r.order + "**." : "**They do not combine.**");
   for (auto* t : {&r.ab, &r.ba}) head += fmt::format("- {}: {}\n", markdown_escape(t->name), markdown_escape(summary_text(*t)));
-  MarkdownTable conflicts{fmt::format("Conflicts ({})", r.conflicts.size()), "| patch | conflicts with | where |\n|---|---|---|\n", {}, false};
+  MarkdownTable conflicts{fmt::format("Conflicts ({})", r.conflicts.size()),
+                          "| order | patch | conflicts after | where |\n|---|---|---|---|\n", {}, false};
   for (auto& c : r.conflicts)
-    conflicts.rows.push_back(fmt::format("| {} | {} | {} |\n", markdown_escape(c.b_patch), markdown_escape(c.a_patch),
+    conflicts.rows.push_back(fmt::format("| {} | {} | {} | {} |\n", markdown_escape(c.order), markdown_escape(c.patch), markdown_escape(c.with),
                                          markdown_escape(join(c.hunks.empty() ? c.files : c.hunks, ", "))));
   MarkdownTable ab{r.ab.name, "| # | patch | subject | status | why |\n|---|---|---|---|---|\n", {}, true};
   markdown_rows(r.ab, links, ab);
@@ -290,10 +292,11 @@ std::string combine_html(const pipeline::CombineReport& r, const Links& links) {
     std::size_t k = 0;
     for (auto& c : r.conflicts)
       rows += row_open(anchor_id("c-", std::to_string(++k)), "conflict") +
-              fmt::format("<td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>\n", html_escape(c.b_patch), html_escape(c.a_patch),
+              fmt::format("<td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>\n", html_escape(c.order), html_escape(c.patch),
+                          html_escape(c.with),
                           html_escape(join(c.hunks.empty() ? c.files : c.hunks, ", ")));
     body += section("Conflicts between them", r.conflicts.size(),
-                    "<table><thead><tr><th>patch</th><th>conflicts with</th><th>where</th></tr></thead><tbody>\n" + rows +
+                    "<table><thead><tr><th>order</th><th>patch</th><th>conflicts after</th><th>where</th></tr></thead><tbody>\n" + rows +
                         "</tbody></table>\n");
   }
   for (auto* t : {&r.ab, &r.ba})

@@ -7,7 +7,7 @@ trap 'rm -rf "$tmp"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null NO_COLOR=1
 out=$("$beaver" demo --dir "$tmp/demo")
 fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
-grep -q "indexed 24 new commits" <<<"$out" || fail "index summary"
+grep -q "indexed 26 new commits" <<<"$out" || fail "index summary"
 grep -q "identical to git patch-id --stable" <<<"$out" || fail "patch-ids differ from git"
 grep -q "same patch as" <<<"$out" || fail "the identical upstream merge is not shown"
 grep -q "same change, other context" <<<"$out" || fail "the context-only change is not shown"
@@ -24,6 +24,14 @@ grep -q "fix .* virt: sev-guest: Return -EBUSY when throttled .*stable 6.8.x.*ap
 grep -Eq "^  1\. applies +prerequisite +[0-9a-f]{12}  x86/sev: Set up the SVSM calling area" <<<"$out" || fail "backport prerequisite"
 grep -Eq "[0-9a-f]{12}'s hunk at arch/x86/coco/sev/core.c:[0-9]+ needs lines from it" <<<"$out" || fail "backport reason"
 grep -q "every step applies" <<<"$out" || fail "backport proof"
+# The pipeline steps: assemble (statuses) and combine (the conflicting pair).
+grep -Eq "dropped-upstream [0-9a-f]{12}  virt: sev-guest: Throttle SNP guest requests" <<<"$out" || fail "assemble dropped"
+grep -q "upstream as [0-9a-f]\{12\} (patch-id, v6.9)" <<<"$out" || fail "assemble upstream release"
+grep -Eq "conflict +[0-9a-f]{12}  x86/tdx: Reject MMIO accesses wider than 8 bytes" <<<"$out" || fail "assemble conflict"
+grep -q "5 patches: 1 applied, 3 dropped upstream, 0 already applied, 1 conflict" <<<"$out" || fail "assemble summary"
+grep -q "snp-6-10 and tdx on v6.10 ([0-9a-f]*): they do not combine" <<<"$out" || fail "combine verdict"
+grep -q "snp-6-10+tdx: tdx#1: VENDOR: x86/tdx: Say whether the TD is debuggable" <<<"$out" || fail "combine pair"
+[ -z "$(git -C "$tmp/demo" for-each-ref refs/heads/beaver)" ] || fail "a conflicting assembly wrote a branch"
 # beaver config on Debian's trees (installed by ./dev).
 if [ -e /usr/src/linux-source-6.12.tar.xz ] && [ -d /usr/src/linux-config-6.12 ]; then
   grep -q "4 requested: 4 ok, 0 blocked, 0 unknown, 0 promptless" <<<"$out" || fail "snp-guest config"
@@ -59,7 +67,8 @@ fi
 # The repository is kept and usable.
 cd "$tmp/demo"
 "$beaver" index | grep . >/dev/null || true
-"$beaver" index 2>&1 | grep "up to date" >/dev/null || fail "second index run is not up to date"
+second=$("$beaver" index 2>&1) || true
+grep -q "up to date" <<<"$second" || fail "second index run is not up to date: $second"
 "$beaver" log -n 1 --format json | grep '"release": "v6.10"' >/dev/null || fail "log json"
 # stack --check: the vendor branch has an unposted patch.
 set +e

@@ -121,6 +121,18 @@ git init -q "$cirepo" && printf '[target.snp]\nbase = "v6.12"\npatches = [{ bran
   fail "the ci example repository"
 while IFS= read -r ex; do run_example "$cirepo" "$githome" "$ex"; done < <(examples ci)
 [ -s "$cirepo/.github/workflows/beaver.yml" ] && [ -s "$cirepo/.gitlab-ci.yml" ] || fail "beaver ci examples wrote no pipeline"
+# assemble and combine: a manifest at the top of the demo repository (targets
+# snp and tdx on v6.10), and the same as ci/beaver.toml.
+mkdir -p "$repo/ci"
+printf '[defaults]\nupstream = "main"\n[target.snp]\nbase = "v6.10"\npatches = [{ branch = "vendor/snp-6.10" }]\n[target.tdx]\nbase = "v6.10"\npatches = [{ branch = "vendor/tdx" }]\n' |
+  tee "$repo/beaver.toml" >"$repo/ci/beaver.toml"
+for cmd in assemble combine; do
+  while IFS= read -r ex; do run_example "$repo" "$githome" "$ex"; done < <(examples "$cmd")
+done
+# build makes kernels (minutes each; tests/e2e/kernel_build.sh does one): its
+# examples are parsed with --help added, which checks every option and value.
+while IFS= read -r ex; do run_example "$repo" "$githome" "$ex --help"; done < <(examples build)
+rm -rf "$repo/beaver.toml" "$repo/ci"
 # beaver --help: each example by the kind of its command.
 while IFS= read -r ex; do
   case $ex in

@@ -31,7 +31,7 @@ if command -v man >/dev/null; then
   MANWIDTH=80 man -l "$root/usr/share/man/man1/beaver-stack.1.gz" 2>&1 | grep "EXIT STATUS" >/dev/null || fail "man renders no EXIT STATUS"
 fi
 # A page per command, from the same definitions as --help.
-for cmd in index patch-id log stack rebase-diff delta fixes config matrix demo; do
+for cmd in index patch-id log stack rebase-diff delta fixes backport assemble combine build ci config matrix demo; do
   [ -f "$root/usr/share/man/man1/beaver-$cmd.1.gz" ] || fail "no man page for $cmd"
 done
 zcat "$root/usr/share/man/man1/beaver-stack.1.gz" | grep -- '--upstream' >/dev/null || fail "beaver-stack(1) lacks --upstream"

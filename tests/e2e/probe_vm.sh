@@ -2,7 +2,7 @@
 # End to end: beaver-probe inside a real Linux guest. Boots Debian's cloud
 # kernel in QEMU (TCG, no TEE) with an initramfs holding only tests/vm/init.c
 # as /init, the static beaver-probe and the kernel's config; init prints the
-# probe's `--format json` output between marker lines and powers off. The
+# probe's `--format json` output between marker lines and reboots (QEMU exits: -no-reboot). The
 # probe must say "tee": "none", exit 1 (not qualified), and, once it has
 # checks, fail the tee-detected one.
 #
@@ -139,8 +139,8 @@ if [ -s qemu.out ]; then
   echo "--- qemu stdout/stderr"
   cat qemu.out
 fi
-echo "probe_vm: boot + probe + power off took $seconds s (qemu exit $qemu_rc)"
-[ "$qemu_rc" != 124 ] || fail "the VM did not power off within $limit s"
+echo "probe_vm: boot + probe + reboot took $seconds s (qemu exit $qemu_rc)"
+[ "$qemu_rc" != 124 ] || fail "the VM did not stop within $limit s"
 [ "$qemu_rc" = 0 ] || fail "qemu-system-x86_64 exited $qemu_rc"
 
 # --- what the probe said -----------------------------------------------------

@@ -2,8 +2,9 @@
  *
  * Runs as PID 1 from an initramfs: mounts /proc, /sys, /dev and
  * /sys/kernel/config (a failure is printed, not fatal), loads no module, runs
- * `/beaver-probe --format json` with its output on the console between two
- * marker lines, then powers the machine off so QEMU exits:
+ * `/beaver-probe --format json` (plus the lines of /probe-args, when there is
+ * one, as further arguments) with its output on the console between two
+ * marker lines, then reboots the machine, which QEMU's -no-reboot makes it exit:
  *
  *   BEAVER-PROBE-JSON-BEGIN
  *   ...what the probe printed...
@@ -182,7 +183,21 @@ static int run_probe(void) {
     return -1;
   }
   if (pid == 0) {
-    char* const argv[] = {(char*)PROBE, (char*)"--format", (char*)"json", NULL};
+    /* Extra arguments, one per line, from /probe-args when the test put one
+     * there (tests/e2e/kernel_build.sh gives a CPUID file). */
+    static char args[4096];
+    char* argv[24] = {(char*)PROBE, (char*)"--format", (char*)"json", NULL};
+    int argc = 3;
+    int fd = open("/probe-args", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, args, sizeof args - 1);
+      close(fd);
+      if (n > 0) {
+        args[n] = 0;
+        for (char* line = strtok(args, "\n"); line && argc < 23; line = strtok(NULL, "\n")) argv[argc++] = line;
+        argv[argc] = NULL;
+      }
+    }
     char* const envp[] = {(char*)"PATH=/", (char*)"HOME=/", (char*)"TERM=dumb", NULL};
     int err = open(PROBE_STDERR, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (err >= 0) {
@@ -246,9 +261,12 @@ int main(void) {
   }
 
   sync();
-  reboot(RB_POWER_OFF);
+  /* A reboot, not a power off: both VM tests run QEMU with -no-reboot, which
+   * turns a reboot into QEMU exiting, and a reboot needs no ACPI (a kernel
+   * without it halts on power off, and QEMU would wait forever). */
+  reboot(RB_AUTOBOOT);
   /* Still here: PID 1 exiting panics the kernel; panic=-1 and QEMU's
    * -no-reboot turn that into QEMU exiting too. */
-  say("init: power off failed: %s\n", strerror(errno));
+  say("init: reboot failed: %s\n", strerror(errno));
   return 1;
 }

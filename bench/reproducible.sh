@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Reproducibility: the end-to-end target of tests/e2e/kernel_build.sh built
+# twice, in two different work directories, with ccache off, then the
+# sha256 of the kernel images and of the tarballs compared. Too slow for CI
+# (two cold kernel builds); run it after the e2e test made its repository:
+#
+#   bench/reproducible.sh [build/beaver]
+#
+# Prints both digests and exits 1 when they differ.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+beaver=$(realpath "${1:-$here/build/beaver}")
+cache=${BEAVER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/beaver}
+kgit=$cache/e2e-kernel/linux-6.12
+[ -f "$kgit/.git/beaver-e2e-complete" ] || { echo "no $kgit: run tests/e2e/kernel_build.sh once" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/beaver.toml" <<EOF
+[defaults]
+upstream = "main"
+[target.tdx]
+repo     = "$kgit"
+base     = "v6.12-lab1"
+patches  = [ { branch = "vendor" } ]
+config   = "make:tinyconfig"
+fragment = "$here/tests/vm/kernel.config"
+enable   = ["tdx-guest"]
+make     = ["bzImage"]
+EOF
+for side in one two-with-a-longer-path; do
+  mkdir -p "$tmp/$side"
+  start=$SECONDS
+  "$beaver" build -q --manifest "$tmp/beaver.toml" --no-ccache --work-dir "$tmp/$side/work" --out "$tmp/$side/out" \
+    --format json >"$tmp/$side/build.json"
+  echo "$side: built in $((SECONDS - start)) s"
+  # The work tree is big: keep only what is compared.
+  rm -rf "$tmp/$side/work"
+done
+a=$(jq -r '.targets[0].artifact' "$tmp/one/build.json")
+b=$(jq -r '.targets[0].artifact' "$tmp/two-with-a-longer-path/build.json")
+for f in "$a" "$b"; do
+  d=$(mktemp -d "$tmp/x.XXXX")
+  tar --zstd -xf "$f" -C "$d"
+  echo "$(sha256sum "$d"/boot/vmlinuz-* | cut -c1-64)  vmlinuz in $(basename "$(dirname "$(dirname "$f")")")"
+  echo "$(sha256sum "$f" | cut -c1-64)  $(basename "$f") in $(basename "$(dirname "$(dirname "$f")")")"
+done
+if cmp -s "$a" "$b"; then
+  echo "reproducible: the two tarballs are bit-identical"
+else
+  echo "NOT reproducible: the tarballs differ" >&2
+  exit 1
+fi
