@@ -77,6 +77,9 @@ void blocks_portable(std::uint32_t* h, const std::uint8_t* p, std::size_t n) {
 // SHA extensions paper). The state lives as ABEF and CDGH; each iteration of
 // the loop is four rounds, and the message schedule for rounds 16..63 is
 // computed four words at a time (sha256msg1 adds sigma0, sha256msg2 sigma1).
+// palignr with its immediate spelled out: GCC's _mm_alignr_epi8 is an
+// inline function whose count is no immediate in a -O0 (sanitizer) build.
+#define BEAVER_ALIGNR(a, b, bytes) ((__m128i)__builtin_ia32_palignr128((__v2di)(a), (__v2di)(b), (bytes) * 8))
 __attribute__((target("sha,sse4.1,ssse3"))) void blocks_sha_ni(std::uint32_t* h, const std::uint8_t* p,
                                                                    std::size_t n) {
   const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
@@ -84,7 +87,7 @@ __attribute__((target("sha,sse4.1,ssse3"))) void blocks_sha_ni(std::uint32_t* h,
   __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));    // HGFE
   tmp = _mm_shuffle_epi32(tmp, 0xB1);                                            // CDAB
   state1 = _mm_shuffle_epi32(state1, 0x1B);                                      // EFGH
-  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);                              // ABEF
+  __m128i state0 = BEAVER_ALIGNR(tmp, state1, 8);                              // ABEF
   state1 = _mm_blend_epi16(state1, tmp, 0xF0);                                   // CDGH
   for (; n; --n, p += 64) {
     const __m128i abef = state0, cdgh = state1;
@@ -96,7 +99,7 @@ __attribute__((target("sha,sse4.1,ssse3"))) void blocks_sha_ni(std::uint32_t* h,
       } else {
         // W[i-4] is w[i&3] until it is overwritten here.
         m = _mm_sha256msg1_epu32(w[i & 3], w[(i - 3) & 3]);
-        m = _mm_add_epi32(m, _mm_alignr_epi8(w[(i - 1) & 3], w[(i - 2) & 3], 4));
+        m = _mm_add_epi32(m, BEAVER_ALIGNR(w[(i - 1) & 3], w[(i - 2) & 3], 4));
         m = _mm_sha256msg2_epu32(m, w[(i - 1) & 3]);
       }
       w[i & 3] = m;
@@ -111,7 +114,7 @@ __attribute__((target("sha,sse4.1,ssse3"))) void blocks_sha_ni(std::uint32_t* h,
   tmp = _mm_shuffle_epi32(state0, 0x1B);          // FEBA
   state1 = _mm_shuffle_epi32(state1, 0xB1);       // DCHG
   state0 = _mm_blend_epi16(tmp, state1, 0xF0);    // DCBA
-  state1 = _mm_alignr_epi8(state1, tmp, 8);       // HGFE
+  state1 = BEAVER_ALIGNR(state1, tmp, 8);       // HGFE
   _mm_storeu_si128(reinterpret_cast<__m128i*>(h), state0);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), state1);
 }
