@@ -33,6 +33,7 @@ for side in one two-with-a-longer-path; do
   "$beaver" build -q --manifest "$tmp/beaver.toml" --no-ccache --work-dir "$tmp/$side/work" --out "$tmp/$side/out" \
     --format json >"$tmp/$side/build.json"
   echo "$side: built in $((SECONDS - start)) s"
+  jq -r '.targets[0] | "  phases: \(.phases | to_entries | map("\(.key) \(.value * 10 | round / 10) s") | join(", "))"' "$tmp/$side/build.json"
   # The work tree is big: keep only what is compared.
   rm -rf "$tmp/$side/work"
 done
