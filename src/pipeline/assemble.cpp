@@ -767,10 +767,17 @@ TargetAssembly assemble_target(const Target& target, const AssembleOptions& o) {
   out.upstream = target.upstream;
   out.ref = "refs/heads/beaver/" + target.name;
   if (git_reference_is_valid_name(out.ref.c_str()) != 1) throw Error("{}: {} is not a valid branch name", target.name, out.ref);
-  git::Oid base = repo.resolve_commit(target.base);
+  auto resolve = [&](const std::string& rev, const char* key) {
+    try {
+      return repo.resolve_commit(rev);
+    } catch (const Error& e) {
+      throw Error("{} (line {}): {} = \"{}\" in {}: {}", target.name, target.line, key, rev, repo.path(), e.what());
+    }
+  };
+  git::Oid base = resolve(target.base, "base");
   out.base_commit = base.hex();
   std::optional<git::Oid> upstream;
-  if (!target.upstream.empty()) upstream = repo.resolve_commit(target.upstream);
+  if (!target.upstream.empty()) upstream = resolve(target.upstream, "upstream");
   std::vector<git::Oid> tips{base};
   if (upstream) tips.push_back(*upstream);
   if (o.on_status) o.on_status(fmt::format("{}: reading the patches", target.name));
