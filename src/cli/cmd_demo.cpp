@@ -5,6 +5,7 @@
 #include "demo/demo.h"
 #include "kconfig/trees.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/process.h"
 #include "util/term.h"
 
@@ -69,14 +70,7 @@ void setup_demo(CLI::App& app, Context& ctx) {
   add_exit_status(cmd, "");
   cmd->callback([o, &ctx] {
     std::string dir = o->dir;
-    if (dir.empty()) {
-      const char* tmp = std::getenv("TMPDIR");
-      std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/beaver-demo-XXXXXX";
-      std::vector<char> buf(tmpl.begin(), tmpl.end());
-      buf.push_back('\0');
-      if (!mkdtemp(buf.data())) throw Error("cannot create a directory under {}", tmpl);
-      dir = buf.data();
-    }
+    if (dir.empty()) dir = make_temp_dir("beaver-demo");
     bool color = use_color(stdout);
     demo::DemoRepo d = demo::build(dir);
     std::string exe = self_exe();

@@ -1,4 +1,5 @@
 #include "index/query.h"
+#include "util/text.h"
 
 #include "git/patch_id.h"
 
@@ -6,16 +7,7 @@
 
 namespace beaver::index {
 
-std::string hex_of(std::string_view blob) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  s.reserve(blob.size() * 2);
-  for (unsigned char c : blob) {
-    s += digits[c >> 4];
-    s += digits[c & 15];
-  }
-  return s;
-}
+std::string hex_of(std::string_view blob) { return hex_of_bytes(blob.data(), blob.size()); }
 
 git::Oid oid_of_blob(std::string_view b) {
   git::Oid o;

@@ -9,6 +9,7 @@
 // entry and the toolchain id, NUL-separated, and the output escapes '\\' as
 // "\\\\", TAB as "\\t", LF as "\\n", CR as "\\r" and NUL as "\\0".
 #include "kconfig/kconfig.h"
+#include "util/text.h"
 #include "util/process.h"
 #include "util/sha1.h"
 
@@ -36,15 +37,7 @@ std::unordered_map<std::string, std::string>& memory() {
   return m;
 }
 
-std::string hex(const Digest& d) {
-  static const char digits[] = "0123456789abcdef";
-  std::string s;
-  for (std::uint8_t b : d) {
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
+std::string hex(const Digest& d) { return hex_of_bytes(d.data(), d.size()); }
 
 std::string escape(std::string_view s) {
   std::string out;

@@ -2,6 +2,7 @@
 
 #include "git/shallow.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/process.h"
 #include "util/text.h"
 
@@ -35,12 +36,7 @@ TreePicker::TreePicker(const git::Repository& repo, bool scratch) : git_(repo.gi
   // A private object directory in front of the repository's: what the
   // merges write lands there (libgit2 writes to the highest priority
   // backend), git reads the repository through it as an alternate.
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/beaver-pick-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw Error("cannot create a scratch directory under {}: {}", tmpl, std::strerror(errno));
-  scratch_ = buf.data();
+  scratch_ = make_temp_dir("beaver-pick");
   std::string objects = scratch_ + "/objects";
   std::filesystem::create_directories(objects);
   git_odb* odb = nullptr;

@@ -3,6 +3,7 @@
 #include "kconfig/configure.h"
 #include "kconfig/trees.h"
 #include "util/error.h"
+#include "util/file.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -21,12 +22,6 @@ struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("{}: cannot read: {}", path, std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 bool compressed(std::string_view b) {
   return b.starts_with("\x1f\x8b") || b.starts_with(std::string_view("\xfd" "7zXZ\0", 6)) ||
@@ -198,7 +193,7 @@ std::string read_config_file(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error("{}: no such file", path);
   if (fs::file_size(path, ec) > kMaxFile) throw Error("{}: larger than {} MiB: not a kernel config", path, kMaxFile >> 20);
-  return checked_config(decompress(slurp(path), path), path);
+  return checked_config(decompress(read_file(path), path), path);
 }
 
 DebContents read_deb(const std::string& path, const std::function<int(const std::string&)>& want) {

@@ -8,6 +8,7 @@
 #include "match/view.h"
 #include "message/message.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/process.h"
 #include "util/text.h"
 #include "util/trace.h"
@@ -63,14 +64,6 @@ struct Item {
       flag_how;
 };
 
-std::string read_file_or_throw(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("{}: cannot read {}", path, what);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // "+0100" at the end of an RFC 2822 date → minutes east of UTC.
 int offset_of_date(std::string_view date) {
   date = trim(date);
@@ -115,15 +108,8 @@ Item item_from_mail(const git::Repository& repo, const std::string& raw, const s
     skip = true;  // a cover letter
     return it;
   }
-  fs::path tmp = fs::temp_directory_path() / fmt::format("beaver-mailinfo-{}-{}", getpid(), std::rand());
-  fs::create_directories(tmp);
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{tmp};
+  ScratchDir scratch("beaver-mailinfo");
+  fs::path tmp = scratch.path();
   auto cmd = repo.git_command();
   cmd.insert(cmd.end(), {"mailinfo", (tmp / "msg").string(), (tmp / "patch").string()});
   ProcessOptions po;
@@ -140,8 +126,8 @@ Item item_from_mail(const git::Repository& repo, const std::string& raw, const s
     take("Subject: ", it.subject);
     take("Date: ", date);
   });
-  std::string body = read_file_or_throw((tmp / "msg").string(), "git mailinfo's message");
-  std::string patch = read_file_or_throw((tmp / "patch").string(), "git mailinfo's patch");
+  std::string body = read_file((tmp / "msg").string());
+  std::string patch = read_file((tmp / "patch").string());
   mail::ExtractedDiff extracted = mail::extract_diff_detail(patch);
   if (extracted.text.empty()) {
     warnings.push_back(fmt::format("{}: \"{}\" carries no diff: skipped", where, it.subject));
@@ -184,15 +170,8 @@ Item item_from_mail(const git::Repository& repo, const std::string& raw, const s
 }
 
 std::vector<Item> mbox_items(const git::Repository& repo, const PatchSource& src, std::vector<std::string>& warnings) {
-  fs::path tmp = fs::temp_directory_path() / fmt::format("beaver-mailsplit-{}-{}", getpid(), std::rand());
-  fs::create_directories(tmp);
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{tmp};
+  ScratchDir scratch("beaver-mailsplit");
+  fs::path tmp = scratch.path();
   auto cmd = repo.git_command();
   cmd.insert(cmd.end(), {"mailsplit", "-o" + tmp.string(), src.value});
   ProcessResult r = run_process(cmd);
@@ -203,7 +182,7 @@ std::vector<Item> mbox_items(const git::Repository& repo, const PatchSource& src
   std::vector<Item> out;
   for (std::size_t k = 0; k < files.size(); ++k) {
     bool skip = false;
-    Item it = item_from_mail(repo, read_file_or_throw(files[k], "a split mail"), fmt::format("{} (mail {})", src.value, k + 1),
+    Item it = item_from_mail(repo, read_file(files[k]), fmt::format("{} (mail {})", src.value, k + 1),
                              warnings, skip);
     if (skip) continue;
     out.push_back(std::move(it));
@@ -213,7 +192,7 @@ std::vector<Item> mbox_items(const git::Repository& repo, const PatchSource& src
 }
 
 std::vector<Item> series_items(const git::Repository& repo, const PatchSource& src, std::vector<std::string>& warnings) {
-  std::string text = read_file_or_throw(src.value, "the quilt series file");
+  std::string text = read_file(src.value);
   fs::path dir = fs::path(src.value).parent_path();
   std::vector<std::string> problems;
   std::vector<std::string> files;
@@ -244,7 +223,7 @@ std::vector<Item> series_items(const git::Repository& repo, const PatchSource& s
   std::vector<Item> out;
   for (auto& f : files) {
     bool skip = false;
-    Item it = item_from_mail(repo, read_file_or_throw(f, "a quilt patch"), f, warnings, skip);
+    Item it = item_from_mail(repo, read_file(f), f, warnings, skip);
     if (skip) continue;
     it.file = f;
     out.push_back(std::move(it));

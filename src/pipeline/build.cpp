@@ -37,14 +37,6 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("{}: cannot read it", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool have(const std::string& program) {
   const char* path = std::getenv("PATH");
   if (!path) return false;
@@ -176,9 +168,9 @@ nlohmann::json provenance_for(const git::Repository& repo, const Manifest& m, co
                               const kconfig::ConfigureReport& config, const std::string& kbuild_timestamp) {
   ProvenanceInput in;
   nlohmann::json fragments = nlohmann::json::array();
-  for (auto& f : t.fragments) fragments.push_back({{"name", fs::path(f).filename().string()}, {"sha256", sha256_hex(slurp(f))}});
+  for (auto& f : t.fragments) fragments.push_back({{"name", fs::path(f).filename().string()}, {"sha256", sha256_file(f)}});
   in.external_parameters = {
-      {"manifest", {{"name", fs::path(m.path).filename().string()}, {"sha256", sha256_hex(slurp(m.path))}}},
+      {"manifest", {{"name", fs::path(m.path).filename().string()}, {"sha256", sha256_file(m.path)}}},
       {"target",
        {{"name", t.name}, {"base", t.base}, {"config", t.config}, {"arch", t.arch}, {"enable", t.enable}, {"disable", t.disable},
         {"fragments", fragments}, {"make", t.make}}}};
@@ -222,12 +214,12 @@ kconfig::ConfigureReport configure_target(const Target& t, const std::string& tr
     fs::create_directories(objdir);
     ProcessResult r = run_process({"make", "-s", "-C", tree, "O=" + objdir, "ARCH=" + t.arch, what});
     if (r.exit_code != 0) throw Error("{}: make {} failed: {}", t.name, what, trim(r.err.empty() ? r.out : r.err));
-    base = slurp(objdir + "/.config");
+    base = read_file(objdir + "/.config");
     base_name = "make " + what;
   } else {
     base = kconfig::read_base(t.config, base_name);
   }
-  for (auto& f : t.fragments) base = merge_fragment(base, slurp(f), f, warnings);
+  for (auto& f : t.fragments) base = merge_fragment(base, read_file(f), f, warnings);
   kconfig::ConfigureOptions co;
   co.tree = tree;
   co.base_text = base;

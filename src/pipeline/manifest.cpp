@@ -1,6 +1,7 @@
 #include "pipeline/manifest.h"
 
 #include "util/error.h"
+#include "util/file.h"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -306,16 +307,10 @@ Manifest parse_manifest(std::string_view text, const std::string& path, const st
 }
 
 Manifest load_manifest(const std::string& path, const std::string& default_repo) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-      throw Error("{}: no such manifest (a beaver.toml describes the targets: see `beaver assemble --help`)", path);
-    throw Error("{}: cannot read the manifest", path);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_manifest(ss.str(), path, default_repo);
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw Error("{}: no such manifest (a beaver.toml describes the targets: see `beaver assemble --help`)", path);
+  return parse_manifest(read_file(path), path, default_repo);
 }
 
 }  // namespace beaver::pipeline

@@ -20,4 +20,25 @@ namespace beaver {
 // Throws beaver::Error naming `path` and the reason.
 void write_file(const std::string& path, std::string_view text);
 
+// The whole of a file; throws beaver::Error naming `path` and the reason.
+std::string read_file(const std::string& path);
+
+// A new directory $TMPDIR/PREFIX-XXXXXX (else under /tmp), made by mkdtemp.
+// Throws beaver::Error when it cannot be made.
+std::string make_temp_dir(const std::string& prefix);
+
+// A make_temp_dir() directory removed with everything in it when the
+// object goes (errors ignored: it is scratch).
+class ScratchDir {
+public:
+  explicit ScratchDir(const std::string& prefix) : path_(make_temp_dir(prefix)) {}
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
 }  // namespace beaver

@@ -1,4 +1,5 @@
 #include "util/sha1.h"
+#include "util/text.h"
 
 #include <cstring>
 
@@ -282,15 +283,7 @@ Digest Sha1::finish() {
   return out;
 }
 
-std::string to_hex(const Digest& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(40, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    s[2 * i] = digits[d[i] >> 4];
-    s[2 * i + 1] = digits[d[i] & 15];
-  }
-  return s;
-}
+std::string to_hex(const Digest& d) { return hex_of_bytes(d.data(), d.size()); }
 
 Digest sha1(std::string_view s) {
   Sha1 h;

@@ -1,4 +1,5 @@
 #include "util/sha256.h"
+#include "util/text.h"
 
 #include "util/error.h"
 
@@ -200,15 +201,7 @@ Sha256Digest Sha256::finish() {
   return out;
 }
 
-std::string to_hex(const Sha256Digest& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    s[2 * i] = digits[d[i] >> 4];
-    s[2 * i + 1] = digits[d[i] & 15];
-  }
-  return s;
-}
+std::string to_hex(const Sha256Digest& d) { return hex_of_bytes(d.data(), d.size()); }
 
 Sha256Digest sha256(std::string_view s) {
   Sha256 h;

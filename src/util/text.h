@@ -47,6 +47,18 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Bytes as lower-case hex, two digits each (object ids, digests).
+inline std::string hex_of_bytes(const void* data, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string s(2 * n, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    s[2 * i] = digits[p[i] >> 4];
+    s[2 * i + 1] = digits[p[i] & 15];
+  }
+  return s;
+}
+
 // A commit id as people read it: its first 12 hex digits.
 inline std::string short_id(std::string_view hex) { return std::string(hex.substr(0, 12)); }
 
