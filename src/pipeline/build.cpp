@@ -57,46 +57,20 @@ std::string kernel_arch(const std::string& arch) {
 }
 
 // Merges a fragment over a .config: every symbol the fragment sets replaces
-// the base's line (merge_config.sh's rule: the later assignment wins).
-std::string merge_fragment(const std::string& base, const std::string& fragment, const std::string& name,
-                           std::vector<std::string>& warnings) {
-  std::map<std::string, std::string> set;  // symbol -> line
-  std::vector<std::string> order;
-  int n = 0;
-  for_each_line(fragment, [&](std::string_view line) {
-    ++n;
-    std::string_view t = trim(line);
-    std::string sym;
-    if (t.starts_with("CONFIG_")) {
-      std::size_t eq = t.find('=');
-      if (eq == std::string_view::npos) {
-        warnings.push_back(fmt::format("{}:{}: not an assignment: {}", name, n, std::string(t)));
-        return;
-      }
-      sym = std::string(t.substr(0, eq));
-    } else if (t.starts_with("# CONFIG_") && t.ends_with(" is not set")) {
-      sym = std::string(t.substr(2, t.size() - 2 - std::string_view(" is not set").size()));
-    } else if (t.empty() || t.starts_with("#")) {
-      return;
-    } else {
-      warnings.push_back(fmt::format("{}:{}: not a .config line: {}", name, n, std::string(t)));
-      return;
-    }
-    if (!set.count(sym)) order.push_back(sym);
-    set[sym] = std::string(t);
-  });
-  std::string out;
-  for_each_line(base, [&](std::string_view line) {
-    std::string_view t = trim(line);
-    std::string sym;
-    if (t.starts_with("CONFIG_")) sym = std::string(t.substr(0, t.find('=')));
-    else if (t.starts_with("# CONFIG_") && t.ends_with(" is not set"))
-      sym = std::string(t.substr(2, t.size() - 2 - std::string_view(" is not set").size()));
-    if (!sym.empty() && set.count(sym)) return;
-    out += std::string(line) + "\n";
-  });
-  for (auto& sym : order) out += set[sym] + "\n";
-  return out;
+// the base's value (merge_config.sh's rule: the later assignment wins); new
+// symbols follow the base's. Lines that are not .config lines, in either,
+// become warnings with their line.
+std::string merge_fragment(const std::string& base, const std::string& base_name, const std::string& fragment,
+                           const std::string& name, std::vector<std::string>& warnings) {
+  kconfig::DotConfig merged = kconfig::read_dotconfig(base);
+  kconfig::DotConfig over = kconfig::read_dotconfig(fragment);
+  for (auto& p : merged.problems) warnings.push_back(fmt::format("{}:{}: {}", base_name, p.line, p.what));
+  for (auto& p : over.problems) warnings.push_back(fmt::format("{}:{}: {}", name, p.line, p.what));
+  for (auto& sym : over.order) {
+    if (!merged.values.count(sym)) merged.order.push_back(sym);
+    merged.values[sym] = over.values[sym];
+  }
+  return kconfig::write_dotconfig(merged);
 }
 
 // The assembled tree, checked out by git into `src` with an index of its
@@ -219,7 +193,10 @@ kconfig::ConfigureReport configure_target(const Target& t, const std::string& tr
   } else {
     base = kconfig::read_base(t.config, base_name);
   }
-  for (auto& f : t.fragments) base = merge_fragment(base, read_file(f), f, warnings);
+  for (auto& f : t.fragments) {
+    base = merge_fragment(base, base_name, read_file(f), f, warnings);
+    base_name += " + " + f;
+  }
   kconfig::ConfigureOptions co;
   co.tree = tree;
   co.base_text = base;
