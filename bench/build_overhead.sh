@@ -12,24 +12,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 beaver=$(realpath "${1:-$here/build/beaver}")
-cache=${BEAVER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/beaver}
-kgit=$cache/e2e-kernel/linux-6.12
+. "$here/tests/vm/kernel_target.sh"
 [ -f "$kgit/.git/beaver-e2e-complete" ] || { echo "no $kgit: run tests/e2e/kernel_build.sh once" >&2; exit 2; }
 jobs=$(nproc)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat >"$tmp/beaver.toml" <<EOF
-[defaults]
-upstream = "main"
-[target.tdx]
-repo     = "$kgit"
-base     = "v6.12-lab1"
-patches  = [ { branch = "vendor" } ]
-config   = "make:tinyconfig"
-fragment = "$here/tests/vm/kernel.config"
-enable   = ["tdx-guest"]
-make     = ["bzImage"]
-EOF
+kernel_manifest "$tmp/beaver.toml"
 start=$(date +%s.%N)
 "$beaver" build -q --manifest "$tmp/beaver.toml" --no-ccache -j "$jobs" --work-dir "$tmp/work" --out "$tmp/out" --format json >"$tmp/build.json"
 beaver_s=$(echo "$(date +%s.%N) - $start" | bc)

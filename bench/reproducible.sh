@@ -10,23 +10,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 beaver=$(realpath "${1:-$here/build/beaver}")
-cache=${BEAVER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/beaver}
-kgit=$cache/e2e-kernel/linux-6.12
+. "$here/tests/vm/kernel_target.sh"
 [ -f "$kgit/.git/beaver-e2e-complete" ] || { echo "no $kgit: run tests/e2e/kernel_build.sh once" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat >"$tmp/beaver.toml" <<EOF
-[defaults]
-upstream = "main"
-[target.tdx]
-repo     = "$kgit"
-base     = "v6.12-lab1"
-patches  = [ { branch = "vendor" } ]
-config   = "make:tinyconfig"
-fragment = "$here/tests/vm/kernel.config"
-enable   = ["tdx-guest"]
-make     = ["bzImage"]
-EOF
+kernel_manifest "$tmp/beaver.toml"
 for side in one two-with-a-longer-path; do
   mkdir -p "$tmp/$side"
   start=$SECONDS

@@ -28,11 +28,10 @@ beaver=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 dir=$(dirname "$beaver")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 flatten=$here/../vm/json_flat.awk
-fragment=$here/../vm/kernel.config
 probe=$dir/beaver-probe
 init=$dir/probe-vm-init
-cache=${BEAVER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/beaver}
-kgit=$cache/e2e-kernel/linux-6.12
+# $kgit and kernel_manifest: the target, shared with the benchmarks.
+. "$here/../vm/kernel_target.sh"
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=${BEAVER_E2E_JOBS:-$(nproc)}
 
@@ -102,19 +101,7 @@ pid_dropped=$(g show "$p_dropped" | git patch-id --stable | cut -d' ' -f1)
 pid_applied=$(g show "$p_applied" | git patch-id --stable | cut -d' ' -f1)
 
 # --- 2. the manifest -----------------------------------------------------------
-cat >"$tmp/beaver.toml" <<EOF
-[defaults]
-upstream = "main"
-
-[target.tdx]
-repo     = "$kgit"
-base     = "v6.12-lab1"
-patches  = [ { branch = "vendor" } ]
-config   = "make:tinyconfig"
-fragment = "$fragment"
-enable   = ["tdx-guest"]
-make     = ["bzImage"]
-EOF
+kernel_manifest "$tmp/beaver.toml"
 
 # --- 3. the build ----------------------------------------------------------------
 start=$SECONDS
