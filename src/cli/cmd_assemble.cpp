@@ -16,9 +16,6 @@ namespace beaver::cli {
 
 namespace {
 
-const char* kManifestHelp =
-    "The stack manifest (default: beaver.toml in --repo or the top of its work tree)";
-
 const char* kManifestFooter =
     "The manifest (TOML):\n"
     "  [defaults]\n"
@@ -44,7 +41,7 @@ void setup_assemble(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("assemble", "Build each target's branch (refs/heads/beaver/TARGET): its base plus its patches, "
                                              "in order, without touching a work tree");
   add_repo_option(cmd, o->repo);
-  cmd->add_option("--manifest", o->manifest, kManifestHelp)->option_text("FILE");
+  add_manifest_option(cmd, o->manifest);
   add_index_option(cmd, o->index);
   cmd->add_option("targets", o->targets, "Targets or components of the manifest (default: every target)")->option_text("TARGET...");
   cmd->add_flag("--keep-going", o->keep_going,
@@ -70,8 +67,7 @@ void setup_assemble(CLI::App& app, Context& ctx) {
               "  beaver assemble --manifest ci/beaver.toml snp tdx --format json");
   add_exit_status(cmd, "when a patch conflicts");
   cmd->callback([o, cmd, &ctx] {
-    std::string path = pipeline::find_manifest(o->manifest, o->repo);
-    pipeline::Manifest m = pipeline::load_manifest(path, cmd->count("--repo") ? o->repo : "");
+    pipeline::Manifest m = manifest_of(cmd, o->manifest, o->repo);
     auto targets = m.select(o->targets);
     if (!targets.empty()) links_from_config(git::Repository::open(targets.front()->repo), o->links);
     pipeline::AssembleOptions ao;
@@ -100,7 +96,7 @@ void setup_combine(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("combine", "Can two targets be one kernel? Both patch sets on one base, in both orders");
   add_repo_option(cmd, o->repo);
-  cmd->add_option("--manifest", o->manifest, kManifestHelp)->option_text("FILE");
+  add_manifest_option(cmd, o->manifest);
   add_index_option(cmd, o->index);
   cmd->add_option("a", o->a, "The first target")->required()->option_text("TARGET");
   cmd->add_option("b", o->b, "The second target")->required()->option_text("TARGET");
@@ -120,8 +116,7 @@ void setup_combine(CLI::App& app, Context& ctx) {
               "  beaver combine snp tdx --branch beaver/snp-tdx");
   add_exit_status(cmd, "when they do not combine (a conflict in both orders)");
   cmd->callback([o, cmd, &ctx] {
-    std::string path = pipeline::find_manifest(o->manifest, o->repo);
-    pipeline::Manifest m = pipeline::load_manifest(path, cmd->count("--repo") ? o->repo : "");
+    pipeline::Manifest m = manifest_of(cmd, o->manifest, o->repo);
     auto targets = m.select({o->a, o->b});
     if (targets.size() != 2) throw Error("combine: name two different targets");
     links_from_config(git::Repository::open(targets[0]->repo), o->links);

@@ -28,8 +28,7 @@ void setup_build(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("build", "Build each target: assemble it, configure it (every request proven), make it, and "
                                           "write a reproducible artifact with its provenance");
   add_repo_option(cmd, o->repo);
-  cmd->add_option("--manifest", o->manifest, "The stack manifest (default: beaver.toml in --repo or the top of its work tree)")
-      ->option_text("FILE");
+  add_manifest_option(cmd, o->manifest);
   add_index_option(cmd, o->index);
   cmd->add_option("targets", o->targets, "Targets or components of the manifest (default: every target)")->option_text("TARGET...");
   add_jobs_option(cmd, o->jobs, "make -j (default: one per core)");
@@ -81,8 +80,7 @@ void setup_build(CLI::App& app, Context& ctx) {
       if (!v.ok) ctx.exit_code = kExitFound;
       return;
     }
-    std::string path = pipeline::find_manifest(o->manifest, o->repo);
-    pipeline::Manifest m = pipeline::load_manifest(path, cmd->count("--repo") ? o->repo : "");
+    pipeline::Manifest m = manifest_of(cmd, o->manifest, o->repo);
     auto targets = m.select(o->targets);
     pipeline::BuildOptions bo;
     bo.jobs = o->jobs;

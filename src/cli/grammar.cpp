@@ -1,6 +1,7 @@
 #include "cli/grammar.h"
 
 #include "git/repository.h"
+#include "pipeline/manifest.h"
 #include "util/error.h"
 #include "util/term.h"
 
@@ -16,6 +17,15 @@ void add_index_option(CLI::App* cmd, std::string& index) {
   cmd->add_option("--index", index,
                   "Index file (default: git config beaver.index, else beaver/index.sqlite in the common git directory)")
       ->option_text("FILE");
+}
+
+void add_manifest_option(CLI::App* cmd, std::string& manifest) {
+  cmd->add_option("--manifest", manifest, "The stack manifest (default: beaver.toml in --repo or the top of its work tree)")
+      ->option_text("FILE");
+}
+
+pipeline::Manifest manifest_of(const CLI::App* cmd, const std::string& manifest, const std::string& repo) {
+  return pipeline::load_manifest(pipeline::find_manifest(manifest, repo), cmd->count("--repo") ? repo : "");
 }
 
 void add_jobs_option(CLI::App* cmd, unsigned& jobs, const std::string& what, bool threads_alias) {

@@ -15,6 +15,9 @@
 namespace beaver::git {
 class Repository;
 }
+namespace beaver::pipeline {
+struct Manifest;
+}
 
 namespace beaver::cli {
 
@@ -23,6 +26,11 @@ void add_repo_option(CLI::App* cmd, std::string& repo);
 // --index FILE (default: git config beaver.index, else beaver/index.sqlite
 // in the common git directory).
 void add_index_option(CLI::App* cmd, std::string& index);
+// --manifest FILE (default: beaver.toml in --repo or the top of its work tree),
+// and the manifest it names read and checked: targets without a `repo` key
+// use --repo when it was given, else the manifest's repository.
+void add_manifest_option(CLI::App* cmd, std::string& manifest);
+pipeline::Manifest manifest_of(const CLI::App* cmd, const std::string& manifest, const std::string& repo);
 // -j, --jobs N: workers, 1 to kMaxJobs (more only costs memory and threads;
 // nonsense is a usage error, exit 2). Unset: 0, one per core. With
 // `threads_alias`, the old spelling --threads N still works, with a
