@@ -370,28 +370,38 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
   auto by_subject = view.db.prepare("SELECT id FROM commits WHERE norm_subject = ? ORDER BY committer_time LIMIT 64");
   auto describe = view.db.prepare(
       "SELECT oid, subject, t.tag, t.release FROM commits LEFT JOIN first_tags t ON t.commit_id = id WHERE id = ?");
+  // The ids a bound statement finds among the commits the base or upstream reach.
+  auto candidates_of = [&](index::Statement& st) {
+    std::vector<std::int64_t> ids;
+    while (st.step()) {
+      std::int64_t id = st.int64(0);
+      if (id >= 0 && std::size_t(id) < candidate.size() && candidate[std::size_t(id)]) ids.push_back(id);
+    }
+    st.reset();
+    return ids;
+  };
+  auto pairing = [&](std::int64_t id, const char* how) {
+    std::optional<match::Pairing> p;
+    describe.bind(1, id);
+    if (describe.step()) {
+      p.emplace();
+      p->commit = index::hex_of(describe.blob(0));
+      p->subject = describe.text(1);
+      p->tag = describe.text(2);
+      p->release = describe.text(3);
+      p->how = how;
+    }
+    describe.reset();
+    return p;
+  };
   for (auto& it : items) {
     if (it.is_commit) continue;
     for (auto [st, hex, how] : {std::tuple{&by_id, it.patch_id, "patch-id"}, std::tuple{&by_cf, it.cf_id, "context"}}) {
       if (hex.empty() || !it.dropped_by.empty()) continue;
       std::string blob = index::blob_of_hex(hex);
       st->bind_blob(1, blob.data(), blob.size());
-      std::vector<std::int64_t> ids;
-      while (st->step()) ids.push_back(st->int64(0));
-      st->reset();
-      for (auto id : ids) {
-        if (id < 0 || std::size_t(id) >= candidate.size() || !candidate[std::size_t(id)]) continue;
-        describe.bind(1, id);
-        if (describe.step()) {
-          match::Pairing p;
-          p.commit = index::hex_of(describe.blob(0));
-          p.subject = describe.text(1);
-          p.tag = describe.text(2);
-          p.release = describe.text(3);
-          p.how = how;
-          accept(it, p);
-        }
-        describe.reset();
+      for (auto id : candidates_of(*st)) {
+        if (auto p = pairing(id, how)) accept(it, *p);
         if (!it.dropped_by.empty()) break;
       }
     }
@@ -399,25 +409,12 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
     // flag (a mail merged in another form), never a drop.
     if (it.dropped_by.empty() && it.flag_commit.empty()) {
       by_subject.bind(1, message::normalize_subject(it.subject));
-      std::vector<std::int64_t> ids;
-      while (by_subject.step()) ids.push_back(by_subject.int64(0));
-      by_subject.reset();
-      for (auto id : ids) {
-        if (id < 0 || std::size_t(id) >= candidate.size() || !candidate[std::size_t(id)]) continue;
-        describe.bind(1, id);
-        if (describe.step()) {
-          match::Pairing p;
-          p.commit = index::hex_of(describe.blob(0));
-          p.subject = describe.text(1);
-          p.tag = describe.text(2);
-          p.release = describe.text(3);
-          p.how = "subject";
-          p.covered = 0;
-          accept(it, p);
+      auto ids = candidates_of(by_subject);
+      if (!ids.empty())
+        if (auto p = pairing(ids.front(), "subject")) {
+          p->covered = 0;
+          accept(it, *p);
         }
-        describe.reset();
-        break;
-      }
     }
   }
 }
