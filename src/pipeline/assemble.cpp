@@ -311,10 +311,13 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
     auto id = oid ? graph.id(*oid) : std::nullopt;
     return id && in_base[std::size_t(*id)];
   };
+  // A match that carries all of the patch: the same commit or changes, or a modified version covering it.
+  auto covers_all = [](const match::Pairing& p) {
+    return p.how == "same" || p.how == "patch-id" || p.how == "context" || p.covered >= 0.999;
+  };
   auto accept = [&](Item& it, const match::Pairing& p) {
-    bool full = p.how == "same" || p.how == "patch-id" || p.how == "context" || p.covered >= 0.999;
     std::string release = p.release.empty() ? p.tag : p.release;
-    if (base_has(p.commit) && full) {
+    if (base_has(p.commit) && covers_all(p)) {
       if (it.dropped_by.empty()) {
         it.dropped_by = p.commit;
         it.dropped_subject = p.subject;
@@ -359,8 +362,9 @@ void match_items(const git::Repository& repo, match::IndexView& view, std::vecto
       [&](match::UpstreamMatcher& m, std::size_t k) { pairs[k] = m.match(records[k]).pairs; }, o.on_progress);
   for (std::size_t k = 0; k < records.size(); ++k) {
     Item& it = items[commit_items[k]];
+    // A drop wins over a flag whatever the order of the pairs.
     for (auto& p : pairs[k])
-      if (base_has(p.commit) && (p.how == "same" || p.how == "patch-id" || p.how == "context" || p.covered >= 0.999)) accept(it, p);
+      if (base_has(p.commit) && covers_all(p)) accept(it, p);
     for (auto& p : pairs[k]) accept(it, p);
   }
 
