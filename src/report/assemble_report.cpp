@@ -125,7 +125,8 @@ std::string target_text(const TargetAssembly& t, bool color) {
   return out;
 }
 
-std::string markdown_rows(const TargetAssembly& t, const Links& links, MarkdownTable& table) {
+// Appends a row per patch of `t` to `table`.
+void markdown_rows(const TargetAssembly& t, const Links& links, MarkdownTable& table) {
   std::size_t k = 0;
   for (auto& p : t.patches) {
     std::string key = p.commit.empty() ? markdown_escape(patch_key(p)) : markdown_commit(links, p.commit);
@@ -136,7 +137,6 @@ std::string markdown_rows(const TargetAssembly& t, const Links& links, MarkdownT
     std::string status = p.status == "conflict" ? "**conflict**" : p.status;
     table.rows.push_back(fmt::format("| {} | {} | {} | {} | {} |\n", ++k, key, markdown_escape(p.subject), status, why));
   }
-  return "";
 }
 
 std::string target_html_rows(const TargetAssembly& t, const Links& links) {
